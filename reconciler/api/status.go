@@ -1,0 +1,145 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Phase is the canary's phase, as in Flagger.
+type Phase string
+
+// Phases of a canary.
+const (
+	PhaseInitializing     Phase = "Initializing"
+	PhaseInitialized      Phase = "Initialized"
+	PhaseWaiting          Phase = "Waiting"
+	PhaseProgressing      Phase = "Progressing"
+	PhaseWaitingPromotion Phase = "WaitingPromotion"
+	PhasePromoting        Phase = "Promoting"
+	PhaseFinalising       Phase = "Finalising"
+	PhaseSucceeded        Phase = "Succeeded"
+	PhaseFailed           Phase = "Failed"
+	PhaseTerminating      Phase = "Terminating"
+	PhaseTerminated       Phase = "Terminated"
+)
+
+// Active reports whether a rollout is under way in this phase.
+func (p Phase) Active() bool {
+	switch p {
+	case PhaseWaiting, PhaseProgressing, PhaseWaitingPromotion, PhasePromoting, PhaseFinalising:
+		return true
+	}
+	return false
+}
+
+// Status is the canary's status subresource, kept in Git as status.yaml.
+type Status struct {
+	Phase        Phase `json:"phase"`
+	CanaryWeight int   `json:"canaryWeight"`
+	FailedChecks int   `json:"failedChecks"`
+	Iterations   int   `json:"iterations"`
+	// LastAppliedSpec is the revision (hash) of the target last acted on.
+	LastAppliedSpec string `json:"lastAppliedSpec,omitempty"`
+	// LastPromotedSpec is the revision running as the primary.
+	LastPromotedSpec string `json:"lastPromotedSpec,omitempty"`
+	// LastPromotedCommit is a commit whose tree holds the target's inputs
+	// in the promoted state; rollbacks revert to it.
+	LastPromotedCommit string `json:"lastPromotedCommit,omitempty"`
+	// FailedRevision is the revision of the last rollout that failed.
+	FailedRevision string `json:"failedRevision,omitempty"`
+	// TrackedConfigs maps "ConfigMap/name" and "Secret/name" to the hash
+	// of their content at the last applied revision.
+	TrackedConfigs map[string]string `json:"trackedConfigs,omitempty"`
+	// Inputs are the files the target is rendered from; a pass that finds
+	// them unchanged needs no render.
+	Inputs             *Inputs     `json:"inputs,omitempty"`
+	LastTransitionTime time.Time   `json:"lastTransitionTime"`
+	Conditions         []Condition `json:"conditions,omitempty"`
+}
+
+// Inputs records the files a target's render read and their digest.
+type Inputs struct {
+	Digest string   `json:"digest"`
+	Paths  []string `json:"paths"`
+}
+
+// Condition is a Kubernetes-style condition.
+type Condition struct {
+	Type               string    `json:"type"`
+	Status             string    `json:"status"`
+	LastTransitionTime time.Time `json:"lastTransitionTime"`
+	Reason             string    `json:"reason"`
+	Message            string    `json:"message"`
+}
+
+// statusFile is the on-disk shape of status.yaml.
+type statusFile struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   ObjectMeta `json:"metadata"`
+	Status     Status     `json:"status"`
+}
+
+const statusHeader = "# Written by gitcanary: the status of this canary. Not a Kubernetes object,\n# not rendered; edit it only to recover from a mistake.\n"
+
+// MarshalStatus renders status.yaml for the canary.
+func MarshalStatus(c *Canary, st Status) ([]byte, error) {
+	f := statusFile{
+		APIVersion: GroupVersion,
+		Kind:       KindCanaryStatus,
+		Metadata:   ObjectMeta{Name: c.Metadata.Name, Namespace: c.Metadata.Namespace},
+		Status:     st,
+	}
+	f.Status.LastTransitionTime = st.LastTransitionTime.UTC()
+	js, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	var v yaml.Node
+	if err := yaml.Unmarshal(js, &v); err != nil {
+		return nil, err
+	}
+	// JSON objects decode as flow style; print them as block YAML.
+	setBlock(&v)
+	var buf bytes.Buffer
+	buf.WriteString(statusHeader)
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(&v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func setBlock(n *yaml.Node) {
+	n.Style &^= yaml.FlowStyle
+	if n.Kind == yaml.ScalarNode && n.Style&yaml.DoubleQuotedStyle != 0 {
+		n.Style &^= yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		setBlock(c)
+	}
+}
+
+// UnmarshalStatus parses status.yaml.
+func UnmarshalStatus(path string, data []byte) (Status, error) {
+	var raw any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return Status{}, fmt.Errorf("%s: invalid YAML: %w", path, err)
+	}
+	js, err := json.Marshal(normalize(raw))
+	if err != nil {
+		return Status{}, fmt.Errorf("%s: %w", path, err)
+	}
+	var f statusFile
+	if err := json.Unmarshal(js, &f); err != nil {
+		return Status{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if f.Kind != KindCanaryStatus {
+		return Status{}, fmt.Errorf("%s: kind: want %s, got %q", path, KindCanaryStatus, f.Kind)
+	}
+	return f.Status, nil
+}

@@ -1,0 +1,208 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Strategy names, derived from the analysis as Flagger does.
+const (
+	StrategyCanary    = "Canary"
+	StrategyAB        = "A/B Testing"
+	StrategyBlueGreen = "Blue/Green"
+)
+
+// Builtin metric names every provider implements.
+const (
+	MetricRequestSuccessRate = "request-success-rate"
+	MetricRequestDuration    = "request-duration"
+)
+
+// SupportedProviders are the routers gitcanary generates today.
+var SupportedProviders = []string{"istio"}
+
+// knownProviders are Flagger's providers: named in errors as "not supported
+// yet" rather than "unknown".
+var knownProviders = map[string]bool{
+	"istio": true, "linkerd": true, "appmesh": true, "appmesh:v1beta2": true,
+	"contour": true, "gloo": true, "nginx": true, "skipper": true, "traefik": true,
+	"osm": true, "kuma": true, "gatewayapi": true, "gatewayapi:v1": true,
+	"gatewayapi:v1beta1": true, "smi": true, "smi:v1alpha1": true, "smi:v1alpha2": true,
+	"smi:v1alpha3": true, "apisix": true, "knative": true, "kubernetes": true,
+}
+
+// SupportedTargetKinds are the workload kinds gitcanary can canary today.
+var SupportedTargetKinds = []string{"Deployment"}
+
+// Strategy returns the delivery strategy the analysis describes.
+func (a *Analysis) Strategy() string {
+	switch {
+	case len(a.Match) > 0 && a.Iterations > 0:
+		return StrategyAB
+	case a.Iterations > 0:
+		return StrategyBlueGreen
+	}
+	return StrategyCanary
+}
+
+// normalize applies v1alpha3 conversion and Flagger's defaults.
+func (c *Canary) normalize(defaultProvider string) {
+	s := &c.Spec
+	if s.Analysis == nil {
+		s.Analysis = s.CanaryAnalysis
+	}
+	s.CanaryAnalysis = nil
+	if s.Provider == "" {
+		s.Provider = defaultProvider
+	}
+	if s.Provider == "" {
+		s.Provider = DefaultProvider
+	}
+	if s.Service.Name == "" {
+		s.Service.Name = s.TargetRef.Name
+	}
+	if s.Service.PortName == "" {
+		s.Service.PortName = "http"
+	}
+	if s.ProgressDeadlineSeconds == nil {
+		d := int32(600)
+		s.ProgressDeadlineSeconds = &d
+	}
+	a := s.Analysis
+	if a == nil {
+		return
+	}
+	if a.Interval.Duration == 0 {
+		a.Interval.Duration = defaultInterval
+	}
+	if a.Threshold <= 0 {
+		a.Threshold = 1
+	}
+	if n := len(a.StepWeights); n > 0 {
+		a.MaxWeight = min(100, a.StepWeights[n-1])
+	} else if a.MaxWeight == 0 {
+		a.MaxWeight = 100
+	}
+	for i := range a.Metrics {
+		m := &a.Metrics[i]
+		if m.Interval.Duration == 0 {
+			m.Interval.Duration = defaultMetricWindow
+		}
+		if m.Threshold != nil && m.ThresholdRange == nil {
+			v := *m.Threshold
+			if m.Name == MetricRequestSuccessRate {
+				m.ThresholdRange = &Range{Min: &v}
+			} else {
+				m.ThresholdRange = &Range{Max: &v}
+			}
+		}
+		m.Threshold = nil
+		if m.OnNoData == "" {
+			m.OnNoData = "fail"
+		}
+	}
+}
+
+// Validate checks the spec and returns one FieldError per problem.
+func (c *Canary) Validate() error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{
+			Source: c.Source,
+			Object: fmt.Sprintf("Canary %s/%s", c.Metadata.Namespace, c.Metadata.Name),
+			Field:  field,
+			Msg:    fmt.Sprintf(format, args...),
+		})
+	}
+	s := &c.Spec
+	if c.Metadata.Name == "" {
+		add("metadata.name", "is required")
+	}
+	if !knownProviders[s.Provider] {
+		add("spec.provider", "unknown provider %q (supported: %s)", s.Provider, strings.Join(SupportedProviders, ", "))
+	} else if !contains(SupportedProviders, s.Provider) {
+		add("spec.provider", "provider %q is not supported yet (supported: %s)", s.Provider, strings.Join(SupportedProviders, ", "))
+	}
+	switch {
+	case s.TargetRef.Name == "":
+		add("spec.targetRef.name", "is required")
+	case s.TargetRef.Kind == "":
+		add("spec.targetRef.kind", "is required")
+	case !contains(SupportedTargetKinds, s.TargetRef.Kind):
+		add("spec.targetRef.kind", "target kind %q is not supported yet (supported: %s)", s.TargetRef.Kind, strings.Join(SupportedTargetKinds, ", "))
+	}
+	if s.Service.Port <= 0 || s.Service.Port > 65535 {
+		add("spec.service.port", "must be a port number between 1 and 65535, got %d", s.Service.Port)
+	}
+	a := s.Analysis
+	if a == nil {
+		add("spec.analysis", "is required")
+		return errors.Join(errs...)
+	}
+	if a.Interval.Duration < time.Second {
+		add("spec.analysis.interval", "must be at least 1s, got %s", a.Interval.Duration)
+	}
+	if a.StepWeight < 0 || a.StepWeight > 100 {
+		add("spec.analysis.stepWeight", "must be between 1 and 100, got %d", a.StepWeight)
+	}
+	if a.MaxWeight <= 0 || a.MaxWeight > 100 {
+		add("spec.analysis.maxWeight", "must be between 1 and 100, got %d", a.MaxWeight)
+	}
+	if a.StepWeightPromotion < 0 || a.StepWeightPromotion > 100 {
+		add("spec.analysis.stepWeightPromotion", "must be between 0 and 100, got %d", a.StepWeightPromotion)
+	}
+	for i, w := range a.StepWeights {
+		if w <= 0 || w > 100 {
+			add(fmt.Sprintf("spec.analysis.stepWeights[%d]", i), "must be between 1 and 100, got %d", w)
+		} else if i > 0 && w <= a.StepWeights[i-1] {
+			add(fmt.Sprintf("spec.analysis.stepWeights[%d]", i), "must be greater than the step before it (%d), got %d", a.StepWeights[i-1], w)
+		}
+	}
+	if a.Iterations < 0 {
+		add("spec.analysis.iterations", "must not be negative, got %d", a.Iterations)
+	}
+	if a.Strategy() == StrategyCanary && a.StepWeight == 0 && len(a.StepWeights) == 0 {
+		add("spec.analysis.stepWeight", "is required for a canary release (or set stepWeights, or iterations for A/B and blue/green)")
+	}
+	if a.Strategy() != StrategyCanary {
+		add("spec.analysis.iterations", "%s releases are not supported yet (supported: Canary with stepWeight or stepWeights)", a.Strategy())
+	}
+	for i, m := range a.Metrics {
+		f := fmt.Sprintf("spec.analysis.metrics[%d]", i)
+		if m.Name == "" {
+			add(f+".name", "is required")
+		}
+		builtin := m.Name == MetricRequestSuccessRate || m.Name == MetricRequestDuration
+		if !builtin && m.TemplateRef == nil && m.Query == "" {
+			add(f+".templateRef", "metric %q is not a builtin (%s, %s): set templateRef to a MetricTemplate", m.Name, MetricRequestSuccessRate, MetricRequestDuration)
+		}
+		if r := m.ThresholdRange; r != nil && r.Min != nil && r.Max != nil && *r.Min > *r.Max {
+			add(f+".thresholdRange", "min %v is greater than max %v", *r.Min, *r.Max)
+		}
+		if m.OnNoData != "fail" && m.OnNoData != "skip" {
+			add(f+".onNoData", "must be fail or skip, got %q", m.OnNoData)
+		}
+		if m.Interval.Duration < time.Second {
+			add(f+".interval", "must be at least 1s, got %s", m.Interval.Duration)
+		}
+	}
+	if g := s.GitOps.SyncGate; g != nil && !oneOf(g.Type, "", "none", "commitStatus", "prometheus") {
+		add("spec.gitops.syncGate.type", "must be none, commitStatus or prometheus, got %q", g.Type)
+	}
+	if ap := s.GitOps.Approval; ap != nil {
+		if !oneOf(ap.Rollout, "", "none", "pullRequest") {
+			add("spec.gitops.approval.rollout", "must be none or pullRequest, got %q", ap.Rollout)
+		}
+		if !oneOf(ap.Promotion, "", "none", "pullRequest") {
+			add("spec.gitops.approval.promotion", "must be none or pullRequest, got %q", ap.Promotion)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+func oneOf(s string, options ...string) bool { return slices.Contains(options, s) }

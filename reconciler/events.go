@@ -1,0 +1,47 @@
+package reconciler
+
+import (
+	"fmt"
+
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// Event is one Flagger event: the text is the log message and, for the first
+// event of a transition, the commit subject.
+type Event struct {
+	Text    string
+	Warning bool
+}
+
+func info(format string, args ...any) Event {
+	return Event{Text: fmt.Sprintf(format, args...)}
+}
+
+func warning(format string, args ...any) Event {
+	return Event{Text: fmt.Sprintf(format, args...), Warning: true}
+}
+
+func evInitialized(c *api.Canary) Event { return info("Initialization done! %s", c.Key()) }
+func evNewRevision(c *api.Canary) Event { return info("New revision detected! Scaling up %s", c.Key()) }
+func evRestart(c *api.Canary) Event {
+	return info("New revision detected! Restarting analysis for %s", c.Key())
+}
+func evStarting(c *api.Canary) Event { return info("Starting canary analysis for %s", c.Key()) }
+func evAdvance(c *api.Canary, w int) Event {
+	return info("Advance %s canary weight %d", c.Key(), w)
+}
+func evAdvancePrimary(c *api.Canary, w int) Event {
+	return info("Advance %s primary weight %d", c.Key(), w)
+}
+func evCopying(c *api.Canary) Event {
+	return info("Copying %s template spec to %s-primary.%s", c.Key(), c.Spec.TargetRef.Name, c.Metadata.Namespace)
+}
+func evRoutingPrimary() Event        { return info("Routing all traffic to primary") }
+func evPromoted(c *api.Canary) Event { return info("Promotion completed! Scaling down %s", c.Key()) }
+func evSkipped(c *api.Canary) Event {
+	return info("Promotion completed! Canary analysis was skipped for %s", c.Key())
+}
+func evCanaryFailed(c *api.Canary) Event { return warning("Canary failed! Scaling down %s", c.Key()) }
+func evRollback(c *api.Canary, n int) Event {
+	return warning("Rolling back %s failed checks threshold reached %d", c.Key(), n)
+}

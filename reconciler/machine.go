@@ -1,0 +1,219 @@
+package reconciler
+
+import (
+	"time"
+
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// Observation is what a pass saw of one canary before deciding.
+type Observation struct {
+	// Revision is the hash of the target's pod template and tracked configs.
+	Revision string
+	// TrackedConfigs are the content hashes of the configs in Revision.
+	TrackedConfigs map[string]string
+	// Head is the commit the decision is based on.
+	Head string
+	// Now is the time of the decision.
+	Now time.Time
+	// Checks are this tick's metric results; nil when not measured yet.
+	Checks []Check
+}
+
+// Check is the outcome of one metric check.
+type Check struct {
+	Metric  string
+	Passed  bool
+	Halt    string // the Flagger event text when the check failed
+	Summary string // one line for the commit body
+}
+
+// Decision is the outcome of Decide.
+type Decision struct {
+	// NeedChecks asks the caller to measure the metrics and decide again
+	// with Observation.Checks set.
+	NeedChecks bool
+	// Commit is true when the decision is a transition: a commit is due.
+	Commit bool
+	// Status is the status after the transition.
+	Status api.Status
+	// Events are the transition's events, first one the commit subject.
+	Events []Event
+	// Body lines for the commit (metric values).
+	Body []string
+	// CopyPrimary regenerates the primary from the current target.
+	CopyPrimary bool
+	// RevertTarget restores the target's inputs to Status.LastPromotedCommit
+	// as it was before the transition.
+	RevertTarget bool
+	// Wait explains, for logs, why nothing happened.
+	Wait string
+}
+
+// Decide is gitcanary's state machine: given a canary, its status and what
+// was observed, it returns the next status and the events of the transition.
+// It does no I/O; the zero status means the canary was never initialized.
+func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
+	a := c.Spec.Analysis
+	d := Decision{Status: st}
+	if st.Phase == "" {
+		return d.transition(obs, api.Status{
+			Phase:              api.PhaseInitialized,
+			LastAppliedSpec:    obs.Revision,
+			LastPromotedSpec:   obs.Revision,
+			LastPromotedCommit: obs.Head,
+			TrackedConfigs:     obs.TrackedConfigs,
+		}, evInitialized(c)).copyPrimary()
+	}
+	if c.Spec.Suspend {
+		d.Wait = "canary is suspended"
+		return d
+	}
+	if !st.Phase.Active() {
+		if obs.Revision == st.LastAppliedSpec || obs.Revision == st.LastPromotedSpec {
+			d.Wait = "no new revision"
+			return d
+		}
+		next := st
+		next.Phase = api.PhaseProgressing
+		next.CanaryWeight, next.FailedChecks, next.Iterations = 0, 0, 0
+		next.LastAppliedSpec = obs.Revision
+		next.TrackedConfigs = obs.TrackedConfigs
+		return d.transition(obs, next, evNewRevision(c))
+	}
+	if due := st.LastTransitionTime.Add(a.Interval.Duration); obs.Now.Before(due) {
+		d.Wait = "next step due in " + due.Sub(obs.Now).Round(time.Millisecond).String()
+		return d
+	}
+	switch st.Phase {
+	case api.PhasePromoting:
+		return d.promoting(c, obs)
+	case api.PhaseFinalising:
+		next := st
+		next.Phase = api.PhaseSucceeded
+		next.CanaryWeight = 0
+		next.LastPromotedSpec = st.LastAppliedSpec
+		return d.transition(obs, next, evPromoted(c))
+	}
+	// Progressing, Waiting, WaitingPromotion.
+	if obs.Revision != st.LastAppliedSpec {
+		next := st
+		next.Phase = api.PhaseProgressing
+		next.CanaryWeight, next.FailedChecks, next.Iterations = 0, 0, 0
+		next.LastAppliedSpec = obs.Revision
+		next.TrackedConfigs = obs.TrackedConfigs
+		return d.transition(obs, next, evRestart(c))
+	}
+	if st.FailedChecks >= a.Threshold {
+		return d.rollback(c, obs, evRollback(c, st.FailedChecks))
+	}
+	if c.Spec.SkipAnalysis {
+		next := st
+		next.Phase = api.PhaseSucceeded
+		next.CanaryWeight = 0
+		next.LastPromotedSpec = st.LastAppliedSpec
+		next.LastPromotedCommit = obs.Head
+		return d.transition(obs, next, evCopying(c), evSkipped(c)).copyPrimary()
+	}
+	if st.CanaryWeight == 0 {
+		next := st
+		next.Phase = api.PhaseProgressing
+		next.CanaryWeight = nextWeight(a, 0)
+		return d.transition(obs, next, evStarting(c), evAdvance(c, next.CanaryWeight))
+	}
+	if obs.Checks == nil {
+		d.NeedChecks = true
+		return d
+	}
+	body := summaries(obs.Checks)
+	for _, ch := range obs.Checks {
+		if !ch.Passed {
+			next := st
+			next.FailedChecks++
+			d = d.transition(obs, next, warning("%s", ch.Halt))
+			d.Body = body
+			return d
+		}
+	}
+	next := st
+	if st.CanaryWeight >= a.MaxWeight {
+		next.Phase = api.PhasePromoting
+		next.LastPromotedCommit = obs.Head
+		d = d.transition(obs, next, evCopying(c)).copyPrimary()
+	} else {
+		next.CanaryWeight = nextWeight(a, st.CanaryWeight)
+		d = d.transition(obs, next, evAdvance(c, next.CanaryWeight))
+	}
+	d.Body = body
+	return d
+}
+
+// promoting routes traffic back to the freshly updated primary, all at once
+// or by stepWeightPromotion.
+func (d Decision) promoting(c *api.Canary, obs Observation) Decision {
+	next := d.Status
+	if step := c.Spec.Analysis.StepWeightPromotion; step > 0 {
+		if primary := 100 - next.CanaryWeight + step; primary < 100 {
+			next.CanaryWeight = 100 - primary
+			return d.transition(obs, next, evAdvancePrimary(c, primary))
+		}
+	}
+	next.Phase = api.PhaseFinalising
+	next.CanaryWeight = 0
+	return d.transition(obs, next, evRoutingPrimary())
+}
+
+// rollback routes all traffic to the primary, scales the canary down and,
+// unless disabled, puts the target's inputs back to the promoted state.
+func (d Decision) rollback(c *api.Canary, obs Observation, why Event) Decision {
+	next := d.Status
+	next.Phase = api.PhaseFailed
+	next.CanaryWeight = 0
+	next.FailedRevision = obs.Revision
+	revert := c.Spec.GitOps.RevertTarget() && d.Status.LastPromotedCommit != ""
+	if revert {
+		// The target is back at the promoted revision, so pushing the
+		// failed version again is a new revision and retries it.
+		next.LastAppliedSpec = d.Status.LastPromotedSpec
+	}
+	d = d.transition(obs, next, why, evCanaryFailed(c))
+	d.RevertTarget = revert
+	return d
+}
+
+func (d Decision) transition(obs Observation, next api.Status, events ...Event) Decision {
+	next.LastTransitionTime = obs.Now.UTC().Truncate(time.Millisecond)
+	d.Status = next
+	d.Events = events
+	d.Commit = true
+	return d
+}
+
+func (d Decision) copyPrimary() Decision {
+	d.CopyPrimary = true
+	return d
+}
+
+// nextWeight returns the canary weight after current, Flagger's way: the next
+// of stepWeights, or current+stepWeight, which may overshoot maxWeight.
+func nextWeight(a *api.Analysis, current int) int {
+	if len(a.StepWeights) > 0 {
+		for _, w := range a.StepWeights {
+			if w > current {
+				return w
+			}
+		}
+		return a.StepWeights[len(a.StepWeights)-1]
+	}
+	return min(100, current+a.StepWeight)
+}
+
+func summaries(checks []Check) []string {
+	out := make([]string, 0, len(checks))
+	for _, ch := range checks {
+		if ch.Summary != "" {
+			out = append(out, ch.Summary)
+		}
+	}
+	return out
+}

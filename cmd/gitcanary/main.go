@@ -1,0 +1,34 @@
+// Command gitcanary does progressive delivery through Git: it watches a
+// config repository, writes each canary step as a commit for Flux or Argo CD
+// to apply, measures between commits and commits the promotion or revert.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "gitcanary:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gitcanary",
+		Short:         "Progressive delivery for Kubernetes, through Git",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newRunCommand(), newValidateCommand())
+	return root
+}

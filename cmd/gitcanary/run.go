@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/fluxcd/pkg/runtime/logger"
+	"github.com/spf13/cobra"
+
+	"github.com/gitcanary/gitcanary/reconciler"
+)
+
+func newRunCommand() *cobra.Command {
+	opts := reconciler.DefaultOptions()
+	var logOpts logger.Options
+	cmd := &cobra.Command{
+		Use:   "run --repo URL [--branch main] [--prometheus URL] [--once]",
+		Short: "Reconcile the canaries of a config repository, one commit per step",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return reconciler.Run(cmd.Context(), opts, logger.NewLogger(logOpts))
+		},
+	}
+	opts.BindFlags(cmd.Flags())
+	logOpts.BindFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,177 @@
+package reconciler
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/templates"
+)
+
+// StatusFile is the name of the status file in a canary's generated folder.
+const StatusFile = "status.yaml"
+
+// edits turns a decision into file changes: the generated component, the
+// status, and the user's files where the decision says so (wiring the
+// component in at initialization, reverting the target on rollback).
+func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, ob *observed, d Decision) (map[string][]byte, error) {
+	changes := map[string][]byte{}
+	set := func(p string, data []byte) {
+		if cur, err := fsys.ReadFile(p); err == nil && bytes.Equal(cur, data) {
+			return
+		}
+		changes[p] = data
+	}
+	dir := componentDir(c)
+	if st.Phase == "" {
+		kpath := kustomizationPath(snap, c.Source.AppDir)
+		if kpath == "" {
+			return nil, fmt.Errorf("%s: no kustomization.yaml", c.Source.AppDir)
+		}
+		data, err := fsys.ReadFile(kpath)
+		if err != nil {
+			return nil, err
+		}
+		rel := path.Join(GeneratedDir, c.Metadata.Name)
+		out, changed, err := wireComponent(kpath, data, rel)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			set(kpath, out)
+		}
+	}
+	if d.RevertTarget {
+		promoted, err := r.repo.Snapshot(plumbing.NewHash(st.LastPromotedCommit))
+		if err != nil {
+			return nil, fmt.Errorf("reading the promoted commit %s to revert the target: %w", st.LastPromotedCommit, err)
+		}
+		configs := map[string]bool{}
+		for k := range st.TrackedConfigs {
+			configs[k] = true
+		}
+		rev, err := revertInputs(fsys, promoted, ob.paths, revertSet{target: c.Spec.TargetRef.Name, configs: configs})
+		if err != nil {
+			return nil, err
+		}
+		for p, data := range rev {
+			set(p, data)
+		}
+	}
+
+	primary := path.Join(dir, templates.PrimaryFile)
+	if _, err := fsys.ReadFile(primary); d.CopyPrimary || err != nil {
+		data, err := templates.Primary(ob.in)
+		if err != nil {
+			return nil, err
+		}
+		set(primary, data)
+	}
+	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: !d.Status.Phase.Active()})
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range files {
+		set(path.Join(dir, name), data)
+	}
+	// Remove generated files this step no longer has (the scale-down patch
+	// while a canary runs).
+	entries, _ := fsys.ReadDir(path.Join(gitops.FSRoot, dir))
+	for _, e := range entries {
+		if _, keep := files[e]; !keep && e != templates.PrimaryFile && e != StatusFile {
+			changes[path.Join(dir, e)] = nil
+		}
+	}
+
+	next := d.Status
+	next.Inputs = &api.Inputs{Paths: ob.paths, Digest: inputsDigest(snap, merged(fsys.Changes(), changes), ob.paths)}
+	status, err := api.MarshalStatus(c, next)
+	if err != nil {
+		return nil, err
+	}
+	set(path.Join(dir, StatusFile), status)
+	return changes, nil
+}
+
+func merged(a, b map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// routing is the traffic split a status stands for.
+func routing(st api.Status) templates.Routing {
+	return templates.Routing{PrimaryWeight: 100 - st.CanaryWeight, CanaryWeight: st.CanaryWeight}
+}
+
+// verifyRender checks a commit's rendered app: it must hold the primary, the
+// router at the decided weights and the canary scaled as decided.
+func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
+	ns := c.Metadata.Namespace
+	target := c.Spec.TargetRef
+	if findObject(objs, target.Kind, target.Name+"-primary", ns) == nil {
+		return fmt.Errorf("rendered output lacks %s %s-primary", target.Kind, target.Name)
+	}
+	t := findObject(objs, target.Kind, target.Name, ns)
+	if t == nil {
+		return fmt.Errorf("rendered output lacks the target %s %s", target.Kind, target.Name)
+	}
+	replicas, _ := t.Pipe(yaml.Lookup("spec", "replicas"))
+	scaledDown := replicas != nil && replicas.YNode().Value == "0"
+	if want := !st.Phase.Active(); scaledDown != want {
+		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, scaledDown, want)
+	}
+	vs := findObject(objs, "VirtualService", c.Spec.Service.Name, ns)
+	if vs == nil {
+		return fmt.Errorf("rendered output lacks VirtualService %s", c.Spec.Service.Name)
+	}
+	p, cw, err := virtualServiceWeights(vs, c.Spec.Service.Name)
+	if err != nil {
+		return err
+	}
+	if p != 100-st.CanaryWeight || cw != st.CanaryWeight {
+		return fmt.Errorf("rendered VirtualService %s routes %d/%d, want %d/%d", vs.GetName(), p, cw, 100-st.CanaryWeight, st.CanaryWeight)
+	}
+	return nil
+}
+
+// virtualServiceWeights reads the primary and canary weights of the last
+// http route (the first is A/B's match route when there is one).
+func virtualServiceWeights(vs *yaml.RNode, svc string) (primary, canary int, err error) {
+	http, err := vs.Pipe(yaml.Lookup("spec", "http"))
+	if err != nil || http == nil || len(http.Content()) == 0 {
+		return 0, 0, fmt.Errorf("VirtualService %s has no http routes", vs.GetName())
+	}
+	routes := http.Content()
+	route := yaml.NewRNode(routes[len(routes)-1])
+	dests, err := route.Pipe(yaml.Lookup("route"))
+	if err != nil || dests == nil {
+		return 0, 0, fmt.Errorf("VirtualService %s has no route destinations", vs.GetName())
+	}
+	for _, d := range dests.Content() {
+		n := yaml.NewRNode(d)
+		host, _ := n.Pipe(yaml.Lookup("destination", "host"))
+		weight, _ := n.Pipe(yaml.Lookup("weight"))
+		w := 0
+		if weight != nil {
+			fmt.Sscan(weight.YNode().Value, &w)
+		}
+		switch yaml.GetValue(host) {
+		case svc + "-primary":
+			primary = w
+		case svc + "-canary":
+			canary = w
+		}
+	}
+	return primary, canary, nil
+}

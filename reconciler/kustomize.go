@@ -1,0 +1,53 @@
+package reconciler
+
+import (
+	"bytes"
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// readDocs parses a YAML file keeping comments and sequence indentation.
+func readDocs(data []byte) ([]*yaml.RNode, error) {
+	return (&kio.ByteReader{
+		Reader:            bytes.NewReader(data),
+		PreserveSeqIndent: true,
+	}).Read()
+}
+
+// writeDocs is the inverse of readDocs.
+func writeDocs(nodes []*yaml.RNode) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := (kio.ByteWriter{Writer: &buf}).Write(nodes); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// wireComponent adds comp to the kustomization's components, keeping the
+// rest of the file (comments, order, indentation) as it was. It reports
+// whether the file changed.
+func wireComponent(path string, data []byte, comp string) ([]byte, bool, error) {
+	docs, err := readDocs(data)
+	if err != nil || len(docs) != 1 {
+		return nil, false, fmt.Errorf("%s: not a single kustomization document: %v", path, err)
+	}
+	k := docs[0]
+	seq, err := k.Pipe(yaml.LookupCreate(yaml.SequenceNode, "components"))
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: components: %w", path, err)
+	}
+	for _, e := range seq.YNode().Content {
+		if e.Value == comp {
+			return data, false, nil
+		}
+	}
+	seq.YNode().Style = 0
+	seq.YNode().Content = append(seq.YNode().Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: comp})
+	out, err := writeDocs(docs)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, true, nil
+}

@@ -1,0 +1,132 @@
+package reconciler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/templates"
+)
+
+// emptyComponent stands in for a canary's generated component when the pass
+// observes the app as its owner wrote it.
+const emptyComponent = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata:\n  name: gitcanary-observe\n"
+
+// observed is the app as its owner wrote it, without gitcanary's component.
+type observed struct {
+	in       templates.Input
+	revision string
+	tracked  map[string]string
+	// paths are the files the render read, outside the generated folder.
+	paths []string
+}
+
+// componentDir is the generated folder of a canary.
+func componentDir(c *api.Canary) string {
+	return path.Join(c.Source.AppDir, GeneratedDir, c.Metadata.Name)
+}
+
+// observe renders the app without the canary's own component and finds the
+// target, the configs it references, the apex Service and the HPA.
+func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, error) {
+	scratch := fork(snap, fsys)
+	comp := path.Join(componentDir(c), "kustomization.yaml")
+	if _, err := fsys.ReadFile(comp); err == nil {
+		scratch.Set(comp, []byte(emptyComponent))
+	}
+	objs, err := gitops.Render(scratch, c.Source.AppDir)
+	if err != nil {
+		return nil, err
+	}
+	ns := c.Metadata.Namespace
+	for _, o := range objs {
+		if o.GetKind() == api.KindCanary && (strings.HasPrefix(o.GetApiVersion(), "flagger.app/") || o.GetApiVersion() == api.GroupVersion) {
+			return nil, fmt.Errorf("%s: the kustomization renders %s %s/%s: remove the Canary file from resources (Flux would try to apply it; gitcanary reads it from Git)", c.Source.AppDir, o.GetKind(), o.GetNamespace(), o.GetName())
+		}
+	}
+	ob := &observed{in: templates.Input{Canary: c}}
+	ref := c.Spec.TargetRef
+	ob.in.Target = findObject(objs, ref.Kind, ref.Name, ns)
+	if ob.in.Target == nil {
+		return nil, fmt.Errorf("%s: spec.targetRef: %s %s/%s not found in the rendered output of %s", c.Source, ref.Kind, ns, ref.Name, c.Source.AppDir)
+	}
+	refs, err := templates.TrackedConfigs(ob.in.Target)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if o := findObject(objs, r.Kind, r.Name, ns); o != nil {
+			ob.in.Configs = append(ob.in.Configs, o)
+		}
+	}
+	ob.in.Apex = findObject(objs, "Service", c.Spec.Service.Name, ns)
+	if a := c.Spec.AutoscalerRef; a != nil {
+		ob.in.HPA = findObject(objs, a.Kind, a.Name, ns)
+		if ob.in.HPA == nil {
+			return nil, fmt.Errorf("%s: spec.autoscalerRef: %s %s/%s not found in the rendered output of %s", c.Source, a.Kind, ns, a.Name, c.Source.AppDir)
+		}
+	}
+	if ob.revision, ob.tracked, err = revision(ob.in.Target, ob.in.Configs); err != nil {
+		return nil, err
+	}
+	gen := componentDir(c) + "/"
+	for _, p := range scratch.ReadPaths() {
+		if !strings.HasPrefix(p, gen) {
+			ob.paths = append(ob.paths, p)
+		}
+	}
+	return ob, nil
+}
+
+// findObject finds a rendered object by kind and name in the namespace (an
+// object without one is taken to be in it, as Flux's targetNamespace does).
+func findObject(objs []*yaml.RNode, kind, name, ns string) *yaml.RNode {
+	for _, o := range objs {
+		if o.GetKind() == kind && o.GetName() == name && (o.GetNamespace() == "" || o.GetNamespace() == ns) {
+			return o
+		}
+	}
+	return nil
+}
+
+// fork returns a fresh FS over snap with fsys's edits, so that scratch edits
+// and read recording do not touch fsys.
+func fork(snap *gitops.Snapshot, fsys *gitops.FS) *gitops.FS {
+	n := gitops.NewFS(snap)
+	for p, d := range fsys.Changes() {
+		if d == nil {
+			n.Delete(p)
+		} else {
+			n.Set(p, d)
+		}
+	}
+	return n
+}
+
+// inputsDigest hashes the paths and the blob hashes of their content as fsys
+// shows them, so an unchanged app is recognised without rendering it.
+func inputsDigest(snap *gitops.Snapshot, changes map[string][]byte, paths []string) string {
+	sorted := append([]string(nil), paths...)
+	sort.Strings(sorted)
+	h := sha256.New()
+	for _, p := range sorted {
+		var blob plumbing.Hash
+		if d, ok := changes[p]; ok {
+			if d != nil {
+				blob = plumbing.ComputeHash(plumbing.BlobObject, d)
+			}
+		} else if b, ok := snap.BlobHash(p); ok {
+			blob = b
+		}
+		fmt.Fprintf(h, "%s %s\n", p, blob)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

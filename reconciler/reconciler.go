@@ -1,0 +1,252 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"path"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-logr/logr"
+
+	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// maxAttempts bounds how often a pass decides again after a rejected push.
+const maxAttempts = 5
+
+// MeasureFunc runs a canary's metric checks.
+type MeasureFunc func(ctx context.Context, c *api.Canary, templates analysis.TemplateLookup, now time.Time) []Check
+
+// Reconciler runs passes over one repository.
+type Reconciler struct {
+	repo    *gitops.Repo
+	opts    Options
+	log     logr.Logger
+	now     func() time.Time
+	measure MeasureFunc
+	scanner *scanner
+	shardI  uint32
+	shardN  uint32
+	// idle remembers, per canary, an inputs digest known to need nothing,
+	// so an unchanged app is not rendered again.
+	idle map[string]string
+}
+
+// New returns a Reconciler over an open repository.
+func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, now func() time.Time) (*Reconciler, error) {
+	i, n, err := parseShard(opts.Shard)
+	if err != nil {
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Reconciler{
+		repo: repo, opts: opts, log: log, now: now, measure: measure,
+		scanner: newScanner(opts.Path, opts.Provider),
+		shardI:  i, shardN: n,
+		idle: map[string]string{},
+	}, nil
+}
+
+// PassResult summarises a pass.
+type PassResult struct {
+	// Head is the branch head the pass started from (after retries).
+	Head plumbing.Hash
+	// Pushed is the new head when the pass pushed commits.
+	Pushed plumbing.Hash
+	// Commits is the number of commits pushed.
+	Commits int
+	// Canaries is the number of canaries of this shard.
+	Canaries int
+	// Errors are the per-canary and per-document errors; the healthy
+	// canaries were still served.
+	Errors []error
+}
+
+type transition struct {
+	canary *api.Canary
+	events []Event
+}
+
+// Pass fetches the branch, decides every canary's next step and pushes all
+// resulting commits at once. When the push is rejected because someone else
+// pushed, it fetches and decides again from the new head.
+func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
+	checks := map[string][]Check{} // measured once per pass, even on retry
+	for attempt := 1; ; attempt++ {
+		res, err := r.attempt(ctx, checks)
+		if err == nil || !errors.Is(err, gitops.ErrConflict) {
+			return res, err
+		}
+		if attempt == maxAttempts {
+			return res, fmt.Errorf("giving up after %d rejected pushes: %w", attempt, err)
+		}
+		r.log.Info("push rejected: the branch moved, deciding again", "attempt", attempt)
+	}
+}
+
+func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (PassResult, error) {
+	var res PassResult
+	head, err := r.repo.Fetch(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Head = head
+	snap, err := r.repo.Snapshot(head)
+	if err != nil {
+		return res, err
+	}
+	canaries, tmpls, errs := r.scanner.scan(snap)
+	for _, err := range errs {
+		res.Errors = append(res.Errors, errList(err)...)
+	}
+	fsys := gitops.NewFS(snap)
+	tip := head
+	var done []transition
+	for _, c := range canaries {
+		if !r.inShard(c) {
+			continue
+		}
+		res.Canaries++
+		log := r.log.WithValues("canary", c.Key())
+		changes, d, err := r.reconcile(ctx, log, snap, fsys, c, head, tmpls, checks)
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), err))
+			log.Error(err, "reconcile failed")
+			continue
+		}
+		if changes == nil {
+			continue
+		}
+		tip, err = r.repo.Commit(tip, changes, commitMessage(c, d.Decision, d.revision), r.opts.Repo.Author, r.now())
+		if err != nil {
+			return res, fmt.Errorf("canary %s: commit: %w", c.Key(), err)
+		}
+		for p, data := range changes {
+			if data == nil {
+				fsys.Delete(p)
+			} else {
+				fsys.Set(p, data)
+			}
+		}
+		done = append(done, transition{canary: c, events: d.Events})
+		res.Commits++
+	}
+	if tip == head {
+		return res, nil
+	}
+	if err := r.repo.Push(ctx, tip); err != nil {
+		return res, err
+	}
+	res.Pushed = tip
+	for _, t := range done {
+		for _, e := range t.events {
+			r.log.Info(e.Text, "canary", t.canary.Key())
+		}
+	}
+	return res, nil
+}
+
+func (r *Reconciler) inShard(c *api.Canary) bool {
+	if r.shardN <= 1 {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(c.ID()))
+	return h.Sum32()%r.shardN == r.shardI
+}
+
+// decided is a Decision with the revision it is about.
+type decided struct {
+	Decision
+	revision string
+}
+
+// reconcile decides one canary's next step and returns its file changes, or
+// nil changes when there is nothing to commit.
+func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string][]Check) (map[string][]byte, decided, error) {
+	var d decided
+	statusPath := path.Join(componentDir(c), StatusFile)
+	var st api.Status
+	if data, err := fsys.ReadFile(statusPath); err == nil {
+		if st, err = api.UnmarshalStatus(statusPath, data); err != nil {
+			return nil, d, err
+		}
+	}
+	now := r.now()
+	if st.Phase != "" {
+		if c.Spec.Suspend {
+			log.V(1).Info("canary is suspended")
+			return nil, d, nil
+		}
+		if st.Phase.Active() {
+			if due := st.LastTransitionTime.Add(c.Spec.Analysis.Interval.Duration); now.Before(due) {
+				log.V(1).Info("next step not due yet", "in", due.Sub(now).Round(time.Millisecond).String())
+				return nil, d, nil
+			}
+		} else if st.Inputs != nil {
+			digest := inputsDigest(snap, fsys.Changes(), st.Inputs.Paths)
+			if digest == st.Inputs.Digest || r.idle[c.ID()] == digest {
+				return nil, d, nil
+			}
+		}
+	}
+	ob, err := observe(snap, fsys, c)
+	if err != nil {
+		return nil, d, err
+	}
+	obs := Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now}
+	d.Decision = Decide(c, st, obs)
+	if d.NeedChecks {
+		cs, ok := checks[c.ID()]
+		if !ok {
+			cs = r.measure(ctx, c, tmpls, now)
+			checks[c.ID()] = cs
+		}
+		obs.Checks = cs
+		d.Decision = Decide(c, st, obs)
+	}
+	d.revision = ob.revision
+	if !d.Commit {
+		log.V(1).Info("waiting", "reason", d.Wait)
+		if !st.Phase.Active() {
+			r.idle[c.ID()] = inputsDigest(snap, fsys.Changes(), ob.paths)
+		}
+		return nil, d, nil
+	}
+	changes, err := r.edits(snap, fsys, c, st, ob, d.Decision)
+	if err != nil {
+		return nil, d, err
+	}
+	if err := r.renderCheck(snap, fsys, c, d.Status, changes); err != nil {
+		return nil, d, err
+	}
+	return changes, d, nil
+}
+
+// renderCheck renders the app as the commit would leave it and checks the
+// result; a commit that does not pass is never pushed.
+func (r *Reconciler) renderCheck(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, changes map[string][]byte) error {
+	scratch := fork(snap, fsys)
+	for p, data := range changes {
+		if data == nil {
+			scratch.Delete(p)
+		} else {
+			scratch.Set(p, data)
+		}
+	}
+	objs, err := gitops.Render(scratch, c.Source.AppDir)
+	if err != nil {
+		return fmt.Errorf("render check: %w", err)
+	}
+	if err := verifyRender(objs, c, st); err != nil {
+		return fmt.Errorf("render check of %s: %w", c.Source.AppDir, err)
+	}
+	return nil
+}

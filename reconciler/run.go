@@ -1,0 +1,128 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// ErrPassFailed is returned by Run with --once when any canary or document
+// had an error; the others were still reconciled.
+var ErrPassFailed = errors.New("some canaries could not be reconciled")
+
+// Run reconciles the repository: one pass with opts.Once, else a pass every
+// opts.Interval until ctx is done. A pass in flight when ctx is cancelled is
+// finished first, so no half-made decision is left behind.
+func Run(ctx context.Context, opts Options, log logr.Logger) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	repo, err := gitops.OpenRepo(ctx, opts.Repo)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	measure, err := PrometheusMeasure(opts.Prometheus, log)
+	if err != nil {
+		return err
+	}
+	r, err := New(repo, opts, log, measure, nil)
+	if err != nil {
+		return err
+	}
+	if opts.Listen != "" {
+		stop, err := serveHealth(opts.Listen, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	log.Info("reconciling", "repo", repo.URL(), "branch", opts.Repo.Branch, "once", opts.Once, "interval", opts.Interval.String())
+	if opts.Once {
+		return r.runPass(context.WithoutCancel(ctx))
+	}
+	tick := time.NewTicker(opts.Interval)
+	defer tick.Stop()
+	for {
+		// The pass runs to its end even when a signal arrives meanwhile.
+		_ = r.runPass(context.WithoutCancel(ctx))
+		select {
+		case <-ctx.Done():
+			log.Info("stopping")
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (r *Reconciler) runPass(ctx context.Context) error {
+	start := r.now()
+	res, err := r.Pass(ctx)
+	if err != nil {
+		r.log.Error(err, "pass failed")
+		return err
+	}
+	r.log.V(1).Info("pass done", "head", res.Head.String(), "canaries", res.Canaries, "commits", res.Commits, "duration", r.now().Sub(start).String())
+	if len(res.Errors) > 0 {
+		for _, e := range res.Errors {
+			r.log.Error(e, "invalid input")
+		}
+		return fmt.Errorf("%w: %d errors", ErrPassFailed, len(res.Errors))
+	}
+	return nil
+}
+
+// PrometheusMeasure runs metric checks against the Prometheus at address
+// (empty: only canaries with spec.metricsServer or template addresses can
+// be measured).
+func PrometheusMeasure(address string, log logr.Logger) (MeasureFunc, error) {
+	var q analysis.Querier = analysis.QuerierFunc(func(context.Context, string, time.Time) (float64, error) {
+		return 0, errors.New("no Prometheus address: set --prometheus or spec.metricsServer")
+	})
+	if address != "" {
+		p, err := analysis.NewPrometheus(address)
+		if err != nil {
+			return nil, fmt.Errorf("--prometheus: %w", err)
+		}
+		q = p
+	}
+	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup, now time.Time) []Check {
+		results := analysis.Evaluate(ctx, q, c, tmpls, now)
+		out := make([]Check, 0, len(results))
+		for _, res := range results {
+			if res.Err != nil {
+				log.Error(res.Err, "metric check failed", "canary", c.Key(), "metric", res.Metric)
+			}
+			out = append(out, Check{Metric: res.Metric, Passed: res.Passed, Halt: res.Halt, Summary: res.Summary})
+		}
+		return out
+	}, nil
+}
+
+// serveHealth serves /healthz and /readyz.
+func serveHealth(addr string, log logr.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	ok := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
+	mux.HandleFunc("/healthz", ok)
+	mux.HandleFunc("/readyz", ok)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error(err, "health server")
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
+}

@@ -1,0 +1,156 @@
+package reconciler
+
+import (
+	"bytes"
+	"errors"
+	"path"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// GeneratedDir is the folder, inside an app directory, that holds one
+// generated component per canary.
+const GeneratedDir = "gitcanary"
+
+// kustomizationFiles are the names kustomize looks for, in its order.
+var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// tree is a read-only repository tree: a commit (*gitops.Snapshot) or a
+// directory on disk (validate).
+type tree interface {
+	Walk(fn func(path string, blob plumbing.Hash) error) error
+	ReadFile(path string) ([]byte, error)
+	BlobHash(path string) (plumbing.Hash, bool)
+}
+
+// scanner finds Canary documents in a commit. It caches what each blob held,
+// so a pass over an unchanged repository reads no file twice.
+type scanner struct {
+	root     string
+	provider string
+	cache    map[plumbing.Hash]scanned
+}
+
+type scanned struct {
+	canaries  []*api.Canary
+	templates []*analysis.MetricTemplate
+	err       error
+}
+
+func newScanner(root, provider string) *scanner {
+	return &scanner{root: strings.Trim(path.Clean("/"+root), "/"), provider: provider, cache: map[plumbing.Hash]scanned{}}
+}
+
+// scan returns the repository's canaries, each with its app directory, its
+// MetricTemplates, and one error per bad document or canary without an app
+// directory.
+func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
+	var out []*api.Canary
+	var errs []error
+	tmpls := analysis.Templates{}
+	seen := make(map[plumbing.Hash]scanned, len(s.cache))
+	err := snap.Walk(func(p string, blob plumbing.Hash) error {
+		if !isYAML(p) || !s.inRoot(p) || isGenerated(p) {
+			return nil
+		}
+		r, ok := s.cache[blob]
+		if !ok {
+			data, err := snap.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if api.LooksLikeCanary(data) {
+				r.canaries, r.err = api.ParseCanaries(p, data, s.provider)
+			}
+			if bytes.Contains(data, []byte(api.KindMetricTemplate)) {
+				var err error
+				r.templates, err = analysis.ParseMetricTemplates(p, data)
+				r.err = errors.Join(r.err, err)
+			}
+		}
+		for _, t := range r.templates {
+			if err := tmpls.Add(t); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		seen[blob] = r
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+		for _, c := range r.canaries {
+			c := *c // the cached value is shared by every file with this blob
+			c.Source.Path = p
+			dir, ok := appDir(snap, path.Dir(p))
+			if !ok {
+				errs = append(errs, &api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Msg: "no kustomization.yaml in its directory or any parent: gitcanary needs the app's kustomization to wire its component into"})
+				continue
+			}
+			c.Source.AppDir = dir
+			out = append(out, &c)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	s.cache = seen
+	return out, tmpls, errs
+}
+
+func (s *scanner) inRoot(p string) bool {
+	return s.root == "" || p == s.root || strings.HasPrefix(p, s.root+"/")
+}
+
+func isYAML(p string) bool {
+	return strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")
+}
+
+// isGenerated reports whether p is inside a generated component folder.
+func isGenerated(p string) bool {
+	dir := path.Dir(path.Dir(p))
+	return path.Base(dir) == GeneratedDir
+}
+
+// appDir finds the nearest directory, from dir upwards, that holds a
+// kustomization.
+func appDir(snap tree, dir string) (string, bool) {
+	for {
+		if kustomizationPath(snap, dir) != "" {
+			return dir, true
+		}
+		if dir == "." || dir == "/" || dir == "" {
+			return "", false
+		}
+		dir = path.Dir(dir)
+	}
+}
+
+// kustomizationPath returns the path of dir's kustomization file, or "".
+func kustomizationPath(snap tree, dir string) string {
+	for _, name := range kustomizationFiles {
+		p := path.Join(dir, name)
+		if _, ok := snap.BlobHash(p); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+// errList flattens joined errors, so each is reported on its own.
+func errList(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, errList(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

@@ -1,0 +1,105 @@
+package reconciler
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/gitcanary/gitcanary/gitops"
+)
+
+// Validate checks a config repository checked out at dir, as a pull request
+// pipeline would: every Canary document parses and is valid, every app
+// renders, and each target is found in its app's output. It returns one
+// error per problem, each naming the file, the document and the field.
+func Validate(dir, provider string) ([]error, int, error) {
+	t, err := readDir(dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	fsys := gitops.NewFS(nil)
+	for p, data := range t.files {
+		fsys.Set(p, data)
+	}
+	canaries, _, errs := newScanner("", provider).scan(t)
+	var out []error
+	for _, e := range errs {
+		out = append(out, errList(e)...)
+	}
+	for _, c := range canaries {
+		if _, err := observe(nil, fsys, c); err != nil {
+			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
+			continue
+		}
+		if _, err := gitops.Render(fork(nil, fsys), c.Source.AppDir); err != nil {
+			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
+		}
+	}
+	return out, len(canaries), nil
+}
+
+// dirTree is a directory on disk read into memory, as a tree.
+type dirTree struct {
+	files map[string][]byte
+}
+
+func readDir(dir string) (*dirTree, error) {
+	t := &dirTree{files: map[string][]byte{}}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		t.files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	return t, err
+}
+
+func (t *dirTree) Walk(fn func(string, plumbing.Hash) error) error {
+	paths := make([]string, 0, len(t.files))
+	for p := range t.files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := fn(p, plumbing.ComputeHash(plumbing.BlobObject, t.files[p])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *dirTree) ReadFile(p string) ([]byte, error) {
+	d, ok := t.files[p]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
+	}
+	return d, nil
+}
+
+func (t *dirTree) BlobHash(p string) (plumbing.Hash, bool) {
+	d, ok := t.files[p]
+	if !ok {
+		return plumbing.ZeroHash, false
+	}
+	return plumbing.ComputeHash(plumbing.BlobObject, d), true
+}
+

@@ -58,14 +58,8 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 	if ob.in.Target == nil {
 		return nil, fmt.Errorf("%s: spec.targetRef: %s %s/%s not found in the rendered output of %s", c.Source, ref.Kind, ns, ref.Name, c.Source.AppDir)
 	}
-	refs, err := templates.TrackedConfigs(ob.in.Target)
-	if err != nil {
+	if ob.in.Configs, err = templates.ReferencedConfigs(ob.in.Target, inNamespace(objs, ns)); err != nil {
 		return nil, err
-	}
-	for _, r := range refs {
-		if o := findObject(objs, r.Kind, r.Name, ns); o != nil {
-			ob.in.Configs = append(ob.in.Configs, o)
-		}
 	}
 	ob.in.Apex = findObject(objs, "Service", c.Spec.Service.Name, ns)
 	if a := c.Spec.AutoscalerRef; a != nil {
@@ -95,6 +89,17 @@ func findObject(objs []*yaml.RNode, kind, name, ns string) *yaml.RNode {
 		}
 	}
 	return nil
+}
+
+// inNamespace keeps the objects of namespace ns (or of none).
+func inNamespace(objs []*yaml.RNode, ns string) []*yaml.RNode {
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		if o.GetNamespace() == "" || o.GetNamespace() == ns {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // fork returns a fresh FS over snap with fsys's edits, so that scratch edits

@@ -1,0 +1,44 @@
+# gitcanary: the two commands a newcomer needs are `make demo` and `make test`.
+GO       ?= go
+BIN      ?= bin/gitcanary
+PKGS     ?= ./...
+GOFLAGS  ?=
+export GOTOOLCHAIN = local
+
+.PHONY: all build test unit e2e lint fuzz bench deps-test clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gitcanary
+
+## test: everything CI runs: unit, integration (bare repos) and end-to-end (real Prometheus).
+test: deps-test
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## unit: the fast tests only (no Prometheus server).
+unit:
+	$(GO) test -short -count=1 $(PKGS)
+
+## deps-test: install what the tests need (Debian's prometheus), or say what to install.
+deps-test:
+	@.ci/ensure-test-deps.sh
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+## fuzz: run each fuzz target for a while (FUZZTIME=30s).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzParseCanaries -fuzztime $(FUZZTIME)
+	$(GO) test ./gitops -run '^$$' -fuzz FuzzParseMessage -fuzztime $(FUZZTIME)
+
+## bench: benchmarks (idle pass, snapshot reads, render).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./reconciler/ ./gitops/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,16 @@
+// Package templates generates the Kustomize Component that gitcanary keeps for
+// one canary in the config repository, under <app dir>/gitcanary/<name>/.
+//
+// The component does in Git what Flagger does through the Kubernetes API: it
+// adds the <target>-primary Deployment with -primary copies of the tracked
+// ConfigMaps, Secrets and HorizontalPodAutoscaler (primary.yaml), the apex,
+// primary and canary Services (services.yaml), the router objects of the
+// mesh provider holding the current weights (istio.yaml for Istio), and
+// patches the app's own objects: the apex Service, when the app defines it,
+// is made to select the primary pods, and the target is scaled to zero while
+// the canary is idle (scale-down.yaml).
+//
+// Every rollout step is a commit, so the output is deterministic: fixed key
+// order, two-space indentation and a one-line header. A weight step changes
+// the router file only.
+package templates

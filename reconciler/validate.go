@@ -102,4 +102,3 @@ func (t *dirTree) BlobHash(p string) (plumbing.Hash, bool) {
 	}
 	return plumbing.ComputeHash(plumbing.BlobObject, d), true
 }
-

@@ -49,7 +49,7 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 	ns := c.Metadata.Namespace
 	for _, o := range objs {
 		if o.GetKind() == api.KindCanary && (strings.HasPrefix(o.GetApiVersion(), "flagger.app/") || o.GetApiVersion() == api.GroupVersion) {
-			return nil, fmt.Errorf("%s: the kustomization renders %s %s/%s: remove the Canary file from resources (Flux would try to apply it; gitcanary reads it from Git)", c.Source.AppDir, o.GetKind(), o.GetNamespace(), o.GetName())
+			return nil, fmt.Errorf("%s: resources: renders Canary %s/%s: remove the Canary file from resources (Flux would try to apply it; gitcanary reads it from Git)", kustomizationIn(fsys, c.Source.AppDir), o.GetNamespace(), o.GetName())
 		}
 	}
 	ob := &observed{in: templates.Input{Canary: c}}
@@ -78,6 +78,16 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 		}
 	}
 	return ob, nil
+}
+
+// kustomizationIn names the kustomization file of dir as fsys shows it.
+func kustomizationIn(fsys *gitops.FS, dir string) string {
+	for _, name := range kustomizationFiles {
+		if p := path.Join(dir, name); fsys.Exists(path.Join(gitops.FSRoot, p)) {
+			return p
+		}
+	}
+	return path.Join(dir, kustomizationFiles[0])
 }
 
 // findObject finds a rendered object by kind and name in the namespace (an

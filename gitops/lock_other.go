@@ -1,0 +1,16 @@
+//go:build !unix
+
+package gitops
+
+import (
+	"errors"
+	"os"
+)
+
+// flock is not implemented on this platform.
+func flock(*os.File) error {
+	return errors.New("workdir locking is only supported on unix")
+}
+
+// processAlive assumes every process is alive, so nothing is swept.
+func processAlive(int) bool { return true }

@@ -1,0 +1,38 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Log calls fn for from and each of its first parents, newest first, until
+// the root commit, fn returns [ErrStopLog] (Log then returns nil) or another
+// error (returned), or ctx is done. Only commit objects are read.
+func (r *Repo) Log(ctx context.Context, from plumbing.Hash, fn func(*object.Commit) error) error {
+	for h := from; !h.IsZero(); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		c, err := object.GetCommit(r.repo.Storer, h)
+		r.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("log: read commit %s: %w", h, err)
+		}
+		if err := fn(c); err != nil {
+			if errors.Is(err, ErrStopLog) {
+				return nil
+			}
+			return err
+		}
+		h = plumbing.ZeroHash
+		if len(c.ParentHashes) > 0 {
+			h = c.ParentHashes[0]
+		}
+	}
+	return nil
+}

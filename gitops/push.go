@@ -1,0 +1,74 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Push updates the remote branch to tip, which must descend from the
+// remote head. It never forces: if the remote branch moved since the last
+// fetch (someone else pushed), the error wraps [ErrConflict] and the caller
+// should fetch, drop its local commits and decide again. After a successful
+// push the remote-tracking ref and [Repo.Head] point at tip.
+func (r *Repo) Push(ctx context.Context, tip plumbing.Hash) error {
+	if tip.IsZero() {
+		return errors.New("push: no commit given")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	remote, err := r.repo.Remote(remoteName)
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	spec := config.RefSpec(fmt.Sprintf("%s:%s", tip, r.branchRef()))
+	err = remote.PushContext(ctx, &git.PushOptions{
+		RemoteName: remoteName,
+		RefSpecs:   []config.RefSpec{spec},
+		Auth:       r.creds.method,
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+	case isConflict(err):
+		return redact(fmt.Errorf("push %s to %s: %w: %w", short(tip), r.opts.Branch, ErrConflict, err), r.creds.secrets...)
+	default:
+		return redact(fmt.Errorf("push %s to %s at %s: %w", short(tip), r.opts.Branch, r.URL(), err), r.creds.secrets...)
+	}
+	ref := plumbing.NewHashReference(r.trackingRef(), tip)
+	if err := r.repo.Storer.SetReference(ref); err != nil {
+		return fmt.Errorf("update %s after push: %w", r.trackingRef(), err)
+	}
+	r.head = tip
+	return nil
+}
+
+// conflictMarkers are the messages, from go-git's own fast-forward check and
+// from receive-pack's report status, that mean "the branch is not where you
+// thought". go-git reports them as plain strings, so we match text.
+var conflictMarkers = []string{
+	"non-fast-forward",     // go-git's check, and receive-pack's "ng ... non-fast-forward"
+	"fetch first",          // git servers: the remote has commits we lack
+	"stale info",           // lease mismatch
+	"cannot lock ref",      // receive-pack lost a race on the ref (old value changed)
+	"failed to lock",       // idem, older git
+	"failed to update ref", // idem, hosted forges
+	"reference already exists",
+}
+
+func isConflict(err error) bool {
+	if errors.Is(err, git.ErrForceNeeded) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	for _, m := range conflictMarkers {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,203 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+const remoteName = "origin"
+
+// Repo is a bare clone of the config repository in a locked workdir. Its
+// methods are safe for concurrent use: object reads and writes go through
+// one mutex, which Fetch and Push hold for their network round trip.
+type Repo struct {
+	opts   RepoOptions
+	wd     *workdir
+	dir    string
+	store  *filesystem.Storage
+	repo   *git.Repository
+	creds  *credentials
+	signer Signer
+
+	mu   sync.Mutex // guards the object storage and head
+	head plumbing.Hash
+}
+
+// OpenRepo clones opts.URL as a bare repository into opts.Workdir, or reuses
+// the clone found there, and fetches opts.Branch. The workdir stays locked
+// until [Repo.Close]. A remote without the branch (or without commits) is
+// not an error here: [Repo.Head] is then zero and [Repo.Fetch] returns
+// [ErrBranchNotFound].
+func OpenRepo(ctx context.Context, opts RepoOptions) (*Repo, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	creds, err := resolveAuth(opts.URL, opts.Auth)
+	if err != nil {
+		return nil, err
+	}
+	signer := opts.Signer
+	if signer == nil && opts.Signing.KeyFile != "" {
+		if signer, err = opts.Signing.NewSigner(); err != nil {
+			return nil, err
+		}
+	}
+	wd, err := acquireWorkdir(opts.Workdir)
+	if err != nil {
+		return nil, err
+	}
+	r := &Repo{opts: opts, wd: wd, dir: wd.dir, creds: creds, signer: signer}
+	if err := r.init(); err != nil {
+		_ = r.Close()
+		return nil, redact(err, creds.secrets...)
+	}
+	if _, err := r.Fetch(ctx); err != nil && !errors.Is(err, ErrBranchNotFound) {
+		_ = r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// init opens or initialises the bare repository in the workdir and points
+// the origin remote at the configured URL.
+func (r *Repo) init() error {
+	dir := r.dir
+	r.store = filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRUDefault(),
+		filesystem.Options{KeepDescriptors: true})
+	_, statErr := os.Stat(filepath.Join(dir, "HEAD"))
+	var err error
+	switch {
+	case statErr == nil:
+		r.repo, err = git.Open(r.store, nil)
+	case errors.Is(statErr, os.ErrNotExist):
+		if err := checkEmptyDir(dir); err != nil {
+			return err
+		}
+		r.repo, err = git.InitWithOptions(r.store, nil, git.InitOptions{
+			DefaultBranch: plumbing.NewBranchReferenceName(r.opts.Branch),
+		})
+	default:
+		err = statErr
+	}
+	if err != nil {
+		return fmt.Errorf("open clone in %s: %w", dir, err)
+	}
+	return r.configureRemote()
+}
+
+// checkEmptyDir refuses to turn a directory with foreign content into a
+// clone (a mistyped --workdir must not fill someone's home directory).
+func checkEmptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read workdir: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() != lockFileName {
+			return fmt.Errorf("workdir %s is not empty and holds no gitcanary clone", dir)
+		}
+	}
+	return nil
+}
+
+func (r *Repo) configureRemote() error {
+	cfg, err := r.repo.Config()
+	if err != nil {
+		return fmt.Errorf("read clone config: %w", err)
+	}
+	if rc, ok := cfg.Remotes[remoteName]; ok && (len(rc.URLs) == 0 || rc.URLs[0] != r.opts.URL) {
+		return fmt.Errorf("workdir %s holds a clone of another repository", r.dir)
+	}
+	cfg.Remotes[remoteName] = &config.RemoteConfig{
+		Name:  remoteName,
+		URLs:  []string{r.opts.URL},
+		Fetch: []config.RefSpec{r.fetchSpec()},
+	}
+	if err := r.repo.SetConfig(cfg); err != nil {
+		return fmt.Errorf("write clone config: %w", err)
+	}
+	return nil
+}
+
+func (r *Repo) branchRef() plumbing.ReferenceName {
+	return plumbing.NewBranchReferenceName(r.opts.Branch)
+}
+
+func (r *Repo) trackingRef() plumbing.ReferenceName {
+	return plumbing.NewRemoteReferenceName(remoteName, r.opts.Branch)
+}
+
+func (r *Repo) fetchSpec() config.RefSpec {
+	return config.RefSpec(fmt.Sprintf("+%s:%s", r.branchRef(), r.trackingRef()))
+}
+
+// Fetch fetches the branch and returns the remote head commit. A remote
+// without the branch yields [ErrBranchNotFound].
+func (r *Repo) Fetch(ctx context.Context) (plumbing.Hash, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err := r.repo.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: remoteName,
+		RefSpecs:   []config.RefSpec{r.fetchSpec()},
+		Auth:       r.creds.method,
+		Tags:       git.NoTags,
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+	case errors.Is(err, transport.ErrEmptyRemoteRepository), errors.Is(err, git.NoMatchingRefSpecError{}):
+		r.head = plumbing.ZeroHash
+		return plumbing.ZeroHash, fmt.Errorf("fetch %s from %s: %w", r.opts.Branch, r.URL(), ErrBranchNotFound)
+	default:
+		return plumbing.ZeroHash, redact(fmt.Errorf("fetch %s from %s: %w", r.opts.Branch, r.URL(), err), r.creds.secrets...)
+	}
+	ref, err := r.repo.Storer.Reference(r.trackingRef())
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read %s after fetch: %w", r.trackingRef(), err)
+	}
+	r.head = ref.Hash()
+	return r.head, nil
+}
+
+// Head returns the remote head commit as of the last fetch or push; zero if
+// the branch does not exist yet.
+func (r *Repo) Head() plumbing.Hash {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.head
+}
+
+// Branch returns the branch the repo fetches and pushes.
+func (r *Repo) Branch() string { return r.opts.Branch }
+
+// URL returns the remote URL without credentials.
+func (r *Repo) URL() string { return SanitizeURL(r.opts.URL) }
+
+// Dir returns the directory of the bare clone.
+func (r *Repo) Dir() string { return r.dir }
+
+// Close releases the workdir lock, and removes the workdir if it was a
+// private temporary one.
+func (r *Repo) Close() error {
+	var errs []error
+	if r.store != nil {
+		errs = append(errs, r.store.Close())
+		r.store = nil
+	}
+	if r.wd != nil {
+		errs = append(errs, r.wd.release())
+		r.wd = nil
+	}
+	return errors.Join(errs...)
+}

@@ -58,6 +58,9 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 	if ob.in.Target == nil {
 		return nil, fmt.Errorf("%s: spec.targetRef: %s %s/%s not found in the rendered output of %s", c.Source, ref.Kind, ns, ref.Name, c.Source.AppDir)
 	}
+	if err := checkImagesEntries(fsys, c.Source.AppDir, ob.in.Target); err != nil {
+		return nil, err
+	}
 	if ob.in.Configs, err = templates.ReferencedConfigs(ob.in.Target, inNamespace(objs, ns)); err != nil {
 		return nil, err
 	}

@@ -70,6 +70,8 @@ func TestValidate(t *testing.T) {
 			"apps/podinfo/kustomization.yaml: resources: renders Canary test/podinfo"},
 		{"yaml syntax", canary, "  service:\n", "  service:\n   port: [\n",
 			"apps/podinfo/canary.yaml: document 1: invalid YAML"},
+		{"images entry for the target", kust, "namespace: test\n", "namespace: test\nimages:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n",
+			`apps/podinfo/kustomization.yaml: images[0]: "ghcr.io/stefanprodan/podinfo" also rewrites the generated podinfo-primary`},
 		{"kustomization does not build", kust, "  - configmap.yaml\n", "  - configmap.yaml\n  - missing.yaml\n",
 			"render apps/podinfo: accumulating resources: accumulation err='accumulating resources from 'missing.yaml'"},
 	}

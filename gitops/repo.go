@@ -80,12 +80,12 @@ func (r *Repo) init() error {
 	var err error
 	switch {
 	case statErr == nil:
-		r.repo, err = git.Open(r.store, nil)
+		r.repo, err = git.Open(newCachedStorage(r.store), nil)
 	case errors.Is(statErr, os.ErrNotExist):
 		if err := checkEmptyDir(dir); err != nil {
 			return err
 		}
-		r.repo, err = git.InitWithOptions(r.store, nil, git.InitOptions{
+		r.repo, err = git.InitWithOptions(newCachedStorage(r.store), nil, git.InitOptions{
 			DefaultBranch: plumbing.NewBranchReferenceName(r.opts.Branch),
 		})
 	default:

@@ -37,7 +37,7 @@ func gitRun(t testing.TB, dir string, args ...string) string {
 // world is a config repository (a bare repo on disk), a CI clone that
 // pushes to it, and a reconciler with a controllable clock and metrics.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	remote string
 	ci     string
 	rec    *Reconciler
@@ -50,7 +50,7 @@ type world struct {
 	hook    func()  // runs inside the next measurement, once
 }
 
-func newWorld(t *testing.T, fixture string) *world {
+func newWorld(t testing.TB, fixture string) *world {
 	t.Helper()
 	dir := t.TempDir()
 	w := &world{t: t, remote: filepath.Join(dir, "remote.git"), ci: filepath.Join(dir, "ci"), now: t0, logs: &syncBuffer{}}

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,7 @@ func TestInitializeAndPromote(t *testing.T) {
 func TestIdlePassWritesNothing(t *testing.T) {
 	w := newWorld(t, fixture)
 	w.pass(0)
+	renders := w.rec.renders
 	head := gitRun(t, w.remote, "rev-parse", "main")
 	for i := 0; i < 3; i++ {
 		if res := w.pass(time.Hour); res.Commits != 0 || !res.Pushed.IsZero() {
@@ -130,6 +132,9 @@ func TestIdlePassWritesNothing(t *testing.T) {
 	}
 	if got := gitRun(t, w.remote, "rev-parse", "main"); got != head {
 		t.Fatalf("idle passes moved the branch from %s to %s", head, got)
+	}
+	if w.rec.renders != renders {
+		t.Errorf("idle passes rendered the app %d times", w.rec.renders-renders)
 	}
 	// An unrelated change elsewhere in the repository is not a revision.
 	w.ciCommit("docs", func(dir string) {
@@ -272,5 +277,32 @@ func TestConcurrentWriterLosesNothing(t *testing.T) {
 	}
 	if strings.Count(strings.Join(got, "\n"), "Advance podinfo.test canary weight 20") != 1 {
 		t.Errorf("step committed twice")
+	}
+}
+
+func TestLoopFinishesThePassInFlight(t *testing.T) {
+	w := newWorld(t, fixture)
+	w.pass(0)
+	bumpImage(w, "6.0.1")
+	w.pass(tick)
+	w.pass(tick) // weight 10: the next pass measures
+	w.now = w.now.Add(tick)
+	w.setChecks(pass)
+	ctx, cancel := context.WithCancel(context.Background())
+	// SIGTERM arrives while the pass is measuring.
+	w.hook = cancel
+	w.rec.opts.Interval = time.Second
+	done := make(chan error, 1)
+	go func() { done <- w.rec.Loop(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Loop did not stop after cancel")
+	}
+	if got := gitRun(t, w.remote, "log", "-1", "--format=%s", "main"); got != "Advance podinfo.test canary weight 20" {
+		t.Errorf("the pass in flight was not finished: last commit %q", got)
 	}
 }

@@ -35,6 +35,8 @@ type Reconciler struct {
 	// idle remembers, per canary, an inputs digest known to need nothing,
 	// so an unchanged app is not rendered again.
 	idle map[string]string
+	// renders counts app renders, for tests and benchmarks.
+	renders int
 }
 
 // New returns a Reconciler over an open repository.
@@ -197,6 +199,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 			}
 		}
 	}
+	r.renders++
 	ob, err := observe(snap, fsys, c)
 	if err != nil {
 		return nil, d, err

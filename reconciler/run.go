@@ -50,14 +50,20 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if opts.Once {
 		return r.runPass(context.WithoutCancel(ctx))
 	}
-	tick := time.NewTicker(opts.Interval)
+	return r.Loop(ctx)
+}
+
+// Loop runs a pass every opts.Interval until ctx is done. A pass in flight
+// when ctx is cancelled runs to its end (its push included), so a signal
+// never leaves a decision half made.
+func (r *Reconciler) Loop(ctx context.Context) error {
+	tick := time.NewTicker(r.opts.Interval)
 	defer tick.Stop()
 	for {
-		// The pass runs to its end even when a signal arrives meanwhile.
 		_ = r.runPass(context.WithoutCancel(ctx))
 		select {
 		case <-ctx.Done():
-			log.Info("stopping")
+			r.log.Info("stopping: signal received, last pass finished")
 			return nil
 		case <-tick.C:
 		}

@@ -1,0 +1,50 @@
+package reconciler
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// monorepo writes n copies of the sample app, each with its canary, into a
+// fixture directory.
+func monorepo(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		b.Fatal(err)
+	}
+	src := filepath.Join(dir, "apps", "podinfo")
+	for i := 0; i < n; i++ {
+		dst := filepath.Join(dir, "apps", fmt.Sprintf("app-%03d", i))
+		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+			b.Fatal(err)
+		}
+		replaceIn(b, dst, "kustomization.yaml", "namespace: test", fmt.Sprintf("namespace: ns-%03d", i))
+		replaceIn(b, dst, "canary.yaml", "namespace: test", fmt.Sprintf("namespace: ns-%03d", i))
+	}
+	return dir
+}
+
+// BenchmarkIdlePass measures a pass with nothing to do over a repository of
+// 100 initialized canaries: a fetch, a walk of the tree and the status reads.
+func BenchmarkIdlePass(b *testing.B) {
+	w := newWorld(b, monorepo(b, 99))
+	if res := w.pass(0); res.Commits != 100 {
+		b.Fatalf("init: %d commits", res.Commits)
+	}
+	renders := w.rec.renders
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if res := w.pass(time.Minute); res.Commits != 0 {
+			b.Fatal("idle pass committed")
+		}
+	}
+	b.StopTimer()
+	if w.rec.renders != renders {
+		b.Fatalf("idle passes rendered %d apps", w.rec.renders-renders)
+	}
+}

@@ -126,4 +126,6 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 	if st := git(t, "", "--git-dir", remote, "show", "main:apps/podinfo/gitcanary/podinfo/status.yaml"); !strings.Contains(st, "phase: Failed") {
 		t.Errorf("status:\n%s", st)
 	}
+	t.Logf("rollout history:\n%s", git(t, "", "--git-dir", remote, "log", "--oneline", "main"))
+	t.Logf("commits:\n%s", git(t, "", "--git-dir", remote, "log", "--format=--- %h%n%B", "main"))
 }

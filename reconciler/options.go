@@ -25,7 +25,7 @@ type Options struct {
 	Once bool
 	// Interval is how often the loop polls the repository.
 	Interval time.Duration
-	// Listen is the address of the /metrics, /healthz and /readyz server;
+	// Listen is the address of the /healthz and /readyz server;
 	// empty for none.
 	Listen string
 	// Shard is "i/n": this process handles the canaries whose hash modulo
@@ -49,7 +49,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Provider, "provider", o.Provider, "mesh provider of canaries that do not set spec.provider")
 	fs.BoolVar(&o.Once, "once", o.Once, "run one pass (at most one step per canary) and exit")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "how often to fetch the repository and reconcile")
-	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /metrics, /healthz and /readyz (empty: none)")
+	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /healthz and /readyz (empty: none)")
 	fs.StringVar(&o.Shard, "shard", o.Shard, "i/n: reconcile only the canaries of shard i of n")
 }
 

@@ -1,0 +1,127 @@
+package reconciler
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// TestTransitions lists every transition of the canary state machine: from
+// a status and an observation to the next phase, weight, failed checks and
+// events. No I/O.
+func TestTransitions(t *testing.T) {
+	t.Parallel()
+	const analysis = "    stepWeight: 20\n    maxWeight: 50\n    threshold: 2\n"
+	due := t0.Add(time.Hour)
+	status := func(phase api.Phase, weight, failed int) api.Status {
+		return api.Status{Phase: phase, CanaryWeight: weight, FailedChecks: failed,
+			LastAppliedSpec: "v2", LastPromotedSpec: "v1", LastPromotedCommit: "c1", LastTransitionTime: t0}
+	}
+	idle := func(phase api.Phase) api.Status {
+		st := status(phase, 0, 0)
+		st.LastAppliedSpec = "v1"
+		return st
+	}
+	tests := []struct {
+		name   string
+		edit   func(c *api.Canary)
+		st     api.Status
+		rev    string
+		now    time.Time
+		checks []Check
+
+		commit       bool
+		needChecks   bool
+		phase        api.Phase
+		weight       int
+		failed       int
+		events       string // event texts joined by " | "
+		copyPrimary  bool
+		revertTarget bool
+	}{
+		{name: "initialize", st: api.Status{}, rev: "v1", now: t0,
+			commit: true, phase: api.PhaseInitialized, events: "Initialization done! podinfo.test", copyPrimary: true},
+		{name: "initialized, same revision", st: idle(api.PhaseInitialized), rev: "v1", now: due},
+		{name: "succeeded, same revision", st: idle(api.PhaseSucceeded), rev: "v1", now: due},
+		{name: "new revision scales up", st: idle(api.PhaseSucceeded), rev: "v2", now: t0,
+			commit: true, phase: api.PhaseProgressing, events: "New revision detected! Scaling up podinfo.test"},
+		{name: "new revision after failure", st: idle(api.PhaseFailed), rev: "v3", now: t0,
+			commit: true, phase: api.PhaseProgressing, events: "New revision detected! Scaling up podinfo.test"},
+		{name: "manual revert to the promoted spec is a no-op", st: status(api.PhaseFailed, 0, 2), rev: "v1", now: due},
+		{name: "not due", st: status(api.PhaseProgressing, 20, 0), rev: "v2", now: t0.Add(9 * time.Second)},
+		{name: "start at weight 0: no metric check", st: status(api.PhaseProgressing, 0, 0), rev: "v2", now: due,
+			commit: true, phase: api.PhaseProgressing, weight: 20, events: "Starting canary analysis for podinfo.test | Advance podinfo.test canary weight 20"},
+		{name: "weight > 0 asks for checks", st: status(api.PhaseProgressing, 20, 0), rev: "v2", now: due, needChecks: true},
+		{name: "checks pass: advance", st: status(api.PhaseProgressing, 20, 0), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhaseProgressing, weight: 40, events: "Advance podinfo.test canary weight 40"},
+		{name: "overshoot maxWeight", st: status(api.PhaseProgressing, 40, 0), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhaseProgressing, weight: 60, events: "Advance podinfo.test canary weight 60"},
+		{name: "max weight reached: promote", st: status(api.PhaseProgressing, 60, 1), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhasePromoting, weight: 60, failed: 1, events: "Copying podinfo.test template spec to podinfo-primary.test", copyPrimary: true},
+		{name: "check fails: halt", st: status(api.PhaseProgressing, 40, 0), rev: "v2", now: due, checks: fail,
+			commit: true, phase: api.PhaseProgressing, weight: 40, failed: 1, events: "Halt podinfo.test advancement success rate 50.00% < 99%"},
+		{name: "threshold reached: halt, no rollback yet", st: status(api.PhaseProgressing, 40, 1), rev: "v2", now: due, checks: fail,
+			commit: true, phase: api.PhaseProgressing, weight: 40, failed: 2, events: "Halt podinfo.test advancement success rate 50.00% < 99%"},
+		{name: "rollback on the next tick", st: status(api.PhaseProgressing, 40, 2), rev: "v2", now: due,
+			commit: true, phase: api.PhaseFailed, failed: 2, revertTarget: true,
+			events: "Rolling back podinfo.test failed checks threshold reached 2 | Canary failed! Scaling down podinfo.test"},
+		{name: "rollback without revert", st: status(api.PhaseProgressing, 40, 2), rev: "v2", now: due,
+			edit: func(c *api.Canary) {
+				f := false
+				c.Spec.GitOps.Rollback = &api.Rollback{RevertTarget: &f}
+			},
+			commit: true, phase: api.PhaseFailed, failed: 2,
+			events: "Rolling back podinfo.test failed checks threshold reached 2 | Canary failed! Scaling down podinfo.test"},
+		{name: "new revision mid-analysis restarts", st: status(api.PhaseProgressing, 40, 1), rev: "v3", now: due,
+			commit: true, phase: api.PhaseProgressing, events: "New revision detected! Restarting analysis for podinfo.test"},
+		{name: "promoting routes to primary", st: status(api.PhasePromoting, 60, 0), rev: "v2", now: due,
+			commit: true, phase: api.PhaseFinalising, events: "Routing all traffic to primary"},
+		{name: "promoting by stepWeightPromotion", st: status(api.PhasePromoting, 60, 0), rev: "v2", now: due,
+			edit: func(c *api.Canary) { c.Spec.Analysis.StepWeightPromotion = 30 },
+			commit: true, phase: api.PhasePromoting, weight: 30, events: "Advance podinfo.test primary weight 70"},
+		{name: "finalising scales down", st: status(api.PhaseFinalising, 0, 0), rev: "v2", now: due,
+			commit: true, phase: api.PhaseSucceeded, events: "Promotion completed! Scaling down podinfo.test"},
+		{name: "skipAnalysis promotes at once", st: status(api.PhaseProgressing, 0, 0), rev: "v2", now: due,
+			edit:   func(c *api.Canary) { c.Spec.SkipAnalysis = true },
+			commit: true, phase: api.PhaseSucceeded, copyPrimary: true,
+			events: "Copying podinfo.test template spec to podinfo-primary.test | Promotion completed! Canary analysis was skipped for podinfo.test"},
+		{name: "suspended", st: status(api.PhaseProgressing, 20, 0), rev: "v3", now: due,
+			edit: func(c *api.Canary) { c.Spec.Suspend = true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := testCanary(t, analysis)
+			if tt.edit != nil {
+				tt.edit(c)
+			}
+			d := Decide(c, tt.st, Observation{Revision: tt.rev, Head: "c9", Now: tt.now, Checks: tt.checks})
+			if d.Commit != tt.commit || d.NeedChecks != tt.needChecks {
+				t.Fatalf("commit=%v needChecks=%v, want %v %v (wait %q)", d.Commit, d.NeedChecks, tt.commit, tt.needChecks, d.Wait)
+			}
+			if !d.Commit {
+				if !d.NeedChecks && d.Wait == "" {
+					t.Errorf("no transition and no reason to wait")
+				}
+				return
+			}
+			var texts []string
+			for _, e := range d.Events {
+				texts = append(texts, e.Text)
+			}
+			st := d.Status
+			if st.Phase != tt.phase || st.CanaryWeight != tt.weight || st.FailedChecks != tt.failed || strings.Join(texts, " | ") != tt.events {
+				t.Errorf("got %s weight %d failed %d events %q\nwant %s weight %d failed %d events %q",
+					st.Phase, st.CanaryWeight, st.FailedChecks, strings.Join(texts, " | "), tt.phase, tt.weight, tt.failed, tt.events)
+			}
+			if d.CopyPrimary != tt.copyPrimary || d.RevertTarget != tt.revertTarget {
+				t.Errorf("copyPrimary=%v revertTarget=%v, want %v %v", d.CopyPrimary, d.RevertTarget, tt.copyPrimary, tt.revertTarget)
+			}
+			if !st.LastTransitionTime.Equal(tt.now) {
+				t.Errorf("lastTransitionTime %s, want %s", st.LastTransitionTime, tt.now)
+			}
+		})
+	}
+}

@@ -79,7 +79,7 @@ func TestTransitions(t *testing.T) {
 		{name: "promoting routes to primary", st: status(api.PhasePromoting, 60, 0), rev: "v2", now: due,
 			commit: true, phase: api.PhaseFinalising, events: "Routing all traffic to primary"},
 		{name: "promoting by stepWeightPromotion", st: status(api.PhasePromoting, 60, 0), rev: "v2", now: due,
-			edit: func(c *api.Canary) { c.Spec.Analysis.StepWeightPromotion = 30 },
+			edit:   func(c *api.Canary) { c.Spec.Analysis.StepWeightPromotion = 30 },
 			commit: true, phase: api.PhasePromoting, weight: 30, events: "Advance podinfo.test primary weight 70"},
 		{name: "finalising scales down", st: status(api.PhaseFinalising, 0, 0), rev: "v2", now: due,
 			commit: true, phase: api.PhaseSucceeded, events: "Promotion completed! Scaling down podinfo.test"},

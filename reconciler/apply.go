@@ -13,8 +13,12 @@ import (
 	"github.com/gitcanary/gitcanary/templates"
 )
 
-// StatusFile is the name of the status file in a canary's generated folder.
-const StatusFile = "status.yaml"
+// Files gitcanary keeps in a canary's generated folder besides the
+// component: neither is a Kubernetes object, neither is rendered.
+const (
+	StatusFile  = "status.yaml"
+	RequestFile = "request.yaml"
+)
 
 // edits turns a decision into file changes: the generated component, the
 // status, and the user's files where the decision says so (wiring the
@@ -83,7 +87,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 	// while a canary runs).
 	entries, _ := fsys.ReadDir(path.Join(gitops.FSRoot, dir))
 	for _, e := range entries {
-		if _, keep := files[e]; !keep && e != templates.PrimaryFile && e != StatusFile {
+		if _, keep := files[e]; !keep && e != templates.PrimaryFile && e != StatusFile && e != RequestFile {
 			changes[path.Join(dir, e)] = nil
 		}
 	}

@@ -18,6 +18,15 @@ type Observation struct {
 	Now time.Time
 	// Checks are this tick's metric results; nil when not measured yet.
 	Checks []Check
+	// Request is a manual request committed by `gitcanary promote|abort|
+	// pause|resume`, or nil.
+	Request *Request
+}
+
+// Request is a manual request found in the canary's folder.
+type Request struct {
+	Action string // promote, abort, pause or resume
+	By     string // who asked: "Name <email>"
 }
 
 // Check is the outcome of one metric check.
@@ -65,8 +74,15 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 			TrackedConfigs:     obs.TrackedConfigs,
 		}, evInitialized(c)).copyPrimary()
 	}
+	if obs.Request != nil {
+		return d.request(c, obs)
+	}
 	if c.Spec.Suspend {
 		d.Wait = "canary is suspended"
+		return d
+	}
+	if st.Paused {
+		d.Wait = "canary is paused (gitcanary resume)"
 		return d
 	}
 	if !st.Phase.Active() {
@@ -146,6 +162,46 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 	}
 	d.Body = body
 	return d
+}
+
+// request honours a manual request; every outcome, an ignored request too,
+// is a commit that records it.
+func (d Decision) request(c *api.Canary, obs Observation) Decision {
+	st := d.Status
+	rq := obs.Request
+	ignore := func(why string) Decision {
+		next := st
+		return d.transition(obs, next, info("Ignored %s request for %s by %s: %s", rq.Action, c.Key(), rq.By, why))
+	}
+	switch rq.Action {
+	case "pause":
+		next := st
+		next.Paused = true
+		return d.transition(obs, next, info("Paused %s as requested by %s", c.Key(), rq.By))
+	case "resume":
+		next := st
+		next.Paused = false
+		return d.transition(obs, next, info("Resumed %s as requested by %s", c.Key(), rq.By))
+	case "abort":
+		switch st.Phase {
+		case api.PhaseProgressing, api.PhaseWaiting, api.PhaseWaitingPromotion:
+			return d.rollback(c, obs, warning("Rolling back %s manual abort requested by %s", c.Key(), rq.By))
+		}
+		return ignore("no analysis in progress")
+	case "promote":
+		switch st.Phase {
+		case api.PhaseProgressing, api.PhaseWaiting, api.PhaseWaitingPromotion:
+			if obs.Revision != st.LastAppliedSpec {
+				return ignore("a new revision arrived; its analysis restarts on the next step")
+			}
+			next := st
+			next.Phase = api.PhasePromoting
+			next.LastPromotedCommit = obs.Head
+			return d.transition(obs, next, info("Promotion of %s requested by %s", c.Key(), rq.By), evCopying(c)).copyPrimary()
+		}
+		return ignore("no analysis in progress")
+	}
+	return ignore("unknown action")
 }
 
 // promoting routes traffic back to the freshly updated primary, all at once

@@ -181,8 +181,17 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 			return nil, d, err
 		}
 	}
+	var rq *Request
+	requestPath := path.Join(componentDir(c), RequestFile)
+	if data, err := fsys.ReadFile(requestPath); err == nil {
+		req, err := api.UnmarshalRequest(requestPath, data)
+		if err != nil {
+			return nil, d, err
+		}
+		rq = &Request{Action: req.Action, By: req.RequestedBy}
+	}
 	now := r.now()
-	if st.Phase != "" {
+	if st.Phase != "" && rq == nil {
 		if c.Spec.Suspend {
 			log.V(1).Info("canary is suspended")
 			return nil, d, nil
@@ -205,6 +214,9 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		return nil, d, err
 	}
 	obs := Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now}
+	if st.Phase != "" {
+		obs.Request = rq // honoured once the canary is initialized
+	}
 	d.Decision = Decide(c, st, obs)
 	if d.NeedChecks {
 		cs, ok := checks[c.ID()]
@@ -226,6 +238,9 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	changes, err := r.edits(snap, fsys, c, st, ob, d.Decision)
 	if err != nil {
 		return nil, d, err
+	}
+	if obs.Request != nil {
+		changes[requestPath] = nil
 	}
 	if err := r.renderCheck(snap, fsys, c, d.Status, changes); err != nil {
 		return nil, d, err

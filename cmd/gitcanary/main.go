@@ -30,5 +30,8 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCommand(), newValidateCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand())
+	for _, action := range []string{"promote", "abort", "pause", "resume"} {
+		root.AddCommand(newRequestCommand(action))
+	}
 	return root
 }

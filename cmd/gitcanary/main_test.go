@@ -132,3 +132,41 @@ func git(t *testing.T, dir string, args ...string) string {
 	}
 	return string(out)
 }
+
+func TestRequestCommands(t *testing.T) {
+	t.Parallel()
+	dir := sampleRepo(t)
+	remote := filepath.Join(t.TempDir(), "remote.git")
+	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "apps")
+	git(t, dir, "push", "-q", remote, "main")
+	if out, err := gitcanary(t, "run", "--repo", remote, "--once"); err != nil {
+		t.Fatal(err, out)
+	}
+	// From a clone: its origin is the repository, its git config says who.
+	clone := filepath.Join(t.TempDir(), "clone")
+	git(t, "", "clone", "-q", remote, clone)
+	git(t, clone, "config", "user.name", "Ops Person")
+	git(t, clone, "config", "user.email", "ops@example.com")
+	out, err := gitcanary(t, "pause", "podinfo", "-n", "test", "--dir", clone)
+	if err != nil || !strings.Contains(out, "pause requested for canary podinfo") {
+		t.Fatalf("pause: %v\n%s", err, out)
+	}
+	if got := git(t, "", "--git-dir", remote, "log", "-1", "--format=%an <%ae>: %s", "main"); got != "Ops Person <ops@example.com>: Pause podinfo.test requested by Ops Person\n" {
+		t.Errorf("request commit: %q", got)
+	}
+	if _, err := gitcanary(t, "resume", "podinfo", "--repo", remote, "--author", "Jane Doe <jane@example.com>"); err != nil {
+		t.Fatal(err)
+	}
+	if got := git(t, "", "--git-dir", remote, "log", "-1", "--format=%an: %s", "main"); got != "Jane Doe: Resume podinfo.test requested by Jane Doe\n" {
+		t.Errorf("request commit: %q", got)
+	}
+	if _, err := gitcanary(t, "promote", "nope", "--repo", remote, "--author", "Jane Doe <jane@example.com>"); err == nil || !strings.Contains(err.Error(), "canary nope not found") {
+		t.Errorf("unknown canary: %v", err)
+	}
+	if _, err := gitcanary(t, "abort", "podinfo", "--repo", remote, "--author", "jane"); err == nil || !strings.Contains(err.Error(), "--author must be") {
+		t.Errorf("bad author: %v", err)
+	}
+}

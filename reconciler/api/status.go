@@ -54,6 +54,9 @@ type Status struct {
 	// TrackedConfigs maps "ConfigMap/name" and "Secret/name" to the hash
 	// of their content at the last applied revision.
 	TrackedConfigs map[string]string `json:"trackedConfigs,omitempty"`
+	// Paused is set by `gitcanary pause` and cleared by `resume`: a paused
+	// canary makes no transition.
+	Paused bool `json:"paused,omitempty"`
 	// Inputs are the files the target is rendered from; a pass that finds
 	// them unchanged needs no render.
 	Inputs             *Inputs     `json:"inputs,omitempty"`

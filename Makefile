@@ -5,17 +5,29 @@ PKGS     ?= ./...
 GOFLAGS  ?=
 export GOTOOLCHAIN = local
 
-.PHONY: all build test unit e2e lint fuzz bench deps-test clean
+.PHONY: all build demo test unit e2e lint fuzz bench deps-test clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gitcanary
 
-## test: everything CI runs: unit, integration (bare repos) and end-to-end (real Prometheus).
+## demo: the whole GitOps loop on this machine, nothing to install but Go.
+demo: build
+	$(BIN) demo
+
+## test: everything CI runs. First every test but the end-to-end ones under the
+## race detector; then all of them, end-to-end included (the simulated-cluster
+## scenarios against the embedded engine and a real Prometheus server), without
+## it: they are timed by canary intervals, which the race detector would stretch.
 test: deps-test
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -short -count=1 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -parallel 8 -timeout 20m $(PKGS)
+
+## e2e: the end-to-end scenarios only (simulated cluster; embedded engine and real Prometheus).
+e2e: deps-test
+	$(GO) test -count=1 -parallel 8 -run 'TestScenarios|TestEndToEnd' ./fixtures/demo ./cmd/gitcanary
 
 ## unit: the fast tests only (no Prometheus server).
 unit:

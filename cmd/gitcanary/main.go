@@ -29,7 +29,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCommand(), newValidateCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand())
+	root.AddCommand(newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand())
 	for _, action := range []string{"promote", "abort", "pause", "resume"} {
 		root.AddCommand(newRequestCommand(action))
 	}

@@ -3,6 +3,7 @@ package forge
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -28,6 +29,9 @@ type CheckState struct {
 	Description string
 	// Found reports whether any status or check run matched.
 	Found bool
+	// At is when the deciding status was set or check run completed; for
+	// success, the latest of the matching ones: when the gate opened.
+	At time.Time
 }
 
 // CommitChecks reports the commit statuses (the combined status API, where
@@ -57,7 +61,7 @@ func (g *GitHub) CommitChecks(ctx context.Context, sha, contextPrefix string) (C
 		}
 		for _, s := range cs.Statuses {
 			if matchContext(s.GetContext(), contextPrefix) {
-				agg.add(statusState(s.GetState()), s.GetContext(), s.GetDescription())
+				agg.add(statusState(s.GetState()), s.GetContext(), s.GetDescription(), s.GetUpdatedAt().Time)
 			}
 		}
 		if resp == nil || resp.NextPage == 0 {
@@ -79,7 +83,7 @@ func (g *GitHub) CommitChecks(ctx context.Context, sha, contextPrefix string) (C
 		}
 		for _, r := range res.CheckRuns {
 			if matchContext(r.GetName(), contextPrefix) {
-				agg.add(checkRunState(r.GetStatus(), r.GetConclusion()), r.GetName(), r.GetOutput().GetTitle())
+				agg.add(checkRunState(r.GetStatus(), r.GetConclusion()), r.GetName(), r.GetOutput().GetTitle(), r.GetCompletedAt().Time)
 			}
 		}
 		if resp == nil || resp.NextPage == 0 {
@@ -93,11 +97,17 @@ func (g *GitHub) CommitChecks(ctx context.Context, sha, contextPrefix string) (C
 // aggregate keeps the matching status or check run of highest precedence.
 type aggregate struct{ state CheckState }
 
-func (a *aggregate) add(state, context, description string) {
-	if a.state.Found && rank(state) <= rank(a.state.State) {
+func (a *aggregate) add(state, context, description string, at time.Time) {
+	if a.state.Found && rank(state) < rank(a.state.State) {
 		return
 	}
-	a.state = CheckState{State: state, Context: context, Description: description, Found: true}
+	if a.state.Found && rank(state) == rank(a.state.State) {
+		if state == CheckSuccess && at.After(a.state.At) {
+			a.state.At = at
+		}
+		return
+	}
+	a.state = CheckState{State: state, Context: context, Description: description, Found: true, At: at}
 }
 
 func rank(state string) int {

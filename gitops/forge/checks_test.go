@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gitcanary/gitcanary/gitops/forge"
 )
@@ -80,6 +81,10 @@ func TestCommitChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.State == CheckSuccess && (got.At.IsZero() || time.Since(got.At) > time.Minute) {
+				t.Errorf("CommitChecks.At = %s, want the stand-in's status time", got.At)
+			}
+			got.At = time.Time{}
 			if got != tt.want {
 				t.Errorf("CommitChecks = %+v\nwant %+v", got, tt.want)
 			}

@@ -81,7 +81,7 @@ func TestCommitChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.State == CheckSuccess && (got.At.IsZero() || time.Since(got.At) > time.Minute) {
+			if got.State == forge.CheckSuccess && (got.At.IsZero() || time.Since(got.At) > time.Minute) {
 				t.Errorf("CommitChecks.At = %s, want the stand-in's status time", got.At)
 			}
 			got.At = time.Time{}

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
@@ -21,6 +22,18 @@ type Observation struct {
 	// Request is a manual request committed by `gitcanary promote|abort|
 	// pause|resume`, or nil.
 	Request *Request
+	// Gate is what the sync gate says of the canary's last commit; nil
+	// when not asked yet.
+	Gate *Gate
+}
+
+// Gate is the state of a canary's sync gate: whether the cluster has
+// applied the canary's last commit.
+type Gate struct {
+	Open   bool
+	Failed bool      // the GitOps agent reported a failure applying it
+	Since  time.Time // when it opened
+	Detail string    // what said so, e.g. "kustomization/apps/3f2a1b4c: reconciliation succeeded"
 }
 
 // Request is a manual request found in the canary's folder.
@@ -42,6 +55,9 @@ type Decision struct {
 	// NeedChecks asks the caller to measure the metrics and decide again
 	// with Observation.Checks set.
 	NeedChecks bool
+	// NeedGate asks the caller to look at the sync gate and decide again
+	// with Observation.Gate set.
+	NeedGate bool
 	// Commit is true when the decision is a transition: a commit is due.
 	Commit bool
 	// Status is the status after the transition.
@@ -101,6 +117,18 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 		d.Wait = "next step due in " + due.Sub(obs.Now).Round(time.Millisecond).String()
 		return d
 	}
+	if obs.Revision != st.LastAppliedSpec && st.Phase != api.PhasePromoting && st.Phase != api.PhaseFinalising {
+		// A new revision restarts the analysis without waiting for the
+		// cluster to apply the old one.
+	} else if st.Phase == api.PhaseProgressing && st.FailedChecks >= a.Threshold {
+		// The rollback does not wait either.
+	} else if gd, wait := d.gate(c, obs); wait {
+		return gd
+	} else if gd.Commit {
+		return gd
+	} else {
+		d.Body = gd.Body
+	}
 	switch st.Phase {
 	case api.PhasePromoting:
 		return d.promoting(c, obs)
@@ -147,7 +175,7 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 			next := st
 			next.FailedChecks++
 			d = d.transition(obs, next, warning("%s", ch.Halt))
-			d.Body = body
+			d.Body = append(d.Body, body...)
 			return d
 		}
 	}
@@ -160,8 +188,64 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 		next.CanaryWeight = nextWeight(a, st.CanaryWeight)
 		d = d.transition(obs, next, evAdvance(c, next.CanaryWeight))
 	}
-	d.Body = body
+	d.Body = append(d.Body, body...)
 	return d
+}
+
+// gate holds a step until the cluster has applied the canary's last commit
+// and one analysis interval has passed since, when the canary has a sync
+// gate. A failure reported by the GitOps agent, or a gate not open within
+// its timeout, is a failed check. It returns wait when the step must wait
+// (or the Decision to commit), else the body line saying how long the
+// apply took.
+func (d Decision) gate(c *api.Canary, obs Observation) (Decision, bool) {
+	g := c.Spec.GitOps.SyncGate
+	if g == nil || g.Type == "" || g.Type == "none" {
+		return d, false
+	}
+	if obs.Gate == nil {
+		d.NeedGate = true
+		return d, true
+	}
+	st := d.Status
+	gate := obs.Gate
+	name := g.Context
+	if g.Type == "prometheus" {
+		name = "query"
+	}
+	failed := func(format string, args ...any) (Decision, bool) {
+		next := st
+		next.FailedChecks++
+		return d.transition(obs, next, warning(format, args...)), true
+	}
+	switch {
+	case gate.Failed:
+		return failed("Halt %s advancement sync gate %s failed: %s", c.Key(), name, gate.Detail)
+	case !gate.Open:
+		timeout := gateTimeout(c)
+		if waited := obs.Now.Sub(st.LastTransitionTime); waited >= timeout {
+			return failed("Halt %s advancement sync gate %s not open after %s", c.Key(), name, timeout)
+		}
+		d.Wait = "waiting for the sync gate " + name + " to see the last commit applied"
+		return d, true
+	}
+	if due := gate.Since.Add(c.Spec.Analysis.Interval.Duration); obs.Now.Before(due) {
+		d.Wait = "sync gate open; analysis window ends in " + due.Sub(obs.Now).Round(time.Millisecond).String()
+		return d, true
+	}
+	applied := gate.Since.Sub(st.LastTransitionTime).Round(100 * time.Millisecond)
+	d.Body = []string{fmt.Sprintf("sync gate: %s, %s after the last commit", gate.Detail, max(applied, 0))}
+	return d, false
+}
+
+// gateTimeout is the sync gate's timeout: spec.gitops.syncGate.timeout,
+// else progressDeadlineSeconds (Flagger's deadline for the canary to get
+// ready).
+func gateTimeout(c *api.Canary) time.Duration {
+	if t := c.Spec.GitOps.SyncGate.Timeout.Duration; t > 0 {
+		return t
+	}
+	return time.Duration(*c.Spec.ProgressDeadlineSeconds) * time.Second
 }
 
 // request honours a manual request; every outcome, an ignored request too,

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/gitops/forge"
 )
 
 // Options configure `gitcanary run`.
@@ -31,6 +32,9 @@ type Options struct {
 	// Shard is "i/n": this process handles the canaries whose hash modulo
 	// n is i.
 	Shard string
+	// GitHub is the Git host, for sync gates on commit statuses and
+	// pull-request approvals.
+	GitHub forge.Options
 }
 
 // DefaultOptions returns the options' defaults.
@@ -44,6 +48,7 @@ func DefaultOptions() Options {
 // BindFlags binds the options to flags.
 func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	o.Repo.BindFlags(fs)
+	o.GitHub.BindFlags(fs)
 	fs.StringVar(&o.Path, "path", o.Path, "only look for canaries under this directory of the repository")
 	fs.StringVar(&o.Prometheus, "prometheus", o.Prometheus, "Prometheus address for the canary analysis, e.g. http://prometheus.istio-system:9090")
 	fs.StringVar(&o.Provider, "provider", o.Provider, "mesh provider of canaries that do not set spec.provider")

@@ -37,10 +37,12 @@ type Reconciler struct {
 	idle map[string]string
 	// renders counts app renders, for tests and benchmarks.
 	renders int
+	forge   Forge
+	querier analysis.Querier
 }
 
 // New returns a Reconciler over an open repository.
-func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, now func() time.Time) (*Reconciler, error) {
+func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, now func() time.Time, options ...Option) (*Reconciler, error) {
 	i, n, err := parseShard(opts.Shard)
 	if err != nil {
 		return nil, err
@@ -48,12 +50,16 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 	if now == nil {
 		now = time.Now
 	}
-	return &Reconciler{
+	r := &Reconciler{
 		repo: repo, opts: opts, log: log, now: now, measure: measure,
 		scanner: newScanner(opts.Path, opts.Provider),
 		shardI:  i, shardN: n,
 		idle: map[string]string{},
-	}, nil
+	}
+	for _, o := range options {
+		o(r)
+	}
+	return r, nil
 }
 
 // PassResult summarises a pass.
@@ -218,13 +224,22 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		obs.Request = rq // honoured once the canary is initialized
 	}
 	d.Decision = Decide(c, st, obs)
-	if d.NeedChecks {
-		cs, ok := checks[c.ID()]
-		if !ok {
-			cs = r.measure(ctx, c, tmpls, now)
-			checks[c.ID()] = cs
+	for d.NeedGate || d.NeedChecks {
+		if d.NeedGate {
+			g, err := r.syncGate(ctx, c, st, head, now)
+			if err != nil {
+				return nil, d, err
+			}
+			obs.Gate = &g
 		}
-		obs.Checks = cs
+		if d.NeedChecks {
+			cs, ok := checks[c.ID()]
+			if !ok {
+				cs = r.measure(ctx, c, tmpls, now)
+				checks[c.ID()] = cs
+			}
+			obs.Checks = cs
+		}
 		d.Decision = Decide(c, st, obs)
 	}
 	d.revision = ob.revision

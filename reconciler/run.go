@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -31,11 +33,19 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		return err
 	}
 	defer repo.Close()
-	measure, err := PrometheusMeasure(opts.Prometheus, log)
+	q, err := NewQuerier(opts.Prometheus)
 	if err != nil {
 		return err
 	}
-	r, err := New(repo, opts, log, measure, nil)
+	options := []Option{WithQuerier(q)}
+	if opts.GitHub.TokenFile != "" || os.Getenv("GITHUB_TOKEN") != "" {
+		f, err := forge.New(opts.GitHub, opts.Repo.URL, nil, forge.WithLogger(log))
+		if err != nil {
+			return err
+		}
+		options = append(options, WithForge(f))
+	}
+	r, err := New(repo, opts, log, Measure(q, log), nil, options...)
 	if err != nil {
 		return err
 	}
@@ -87,20 +97,24 @@ func (r *Reconciler) runPass(ctx context.Context) error {
 	return nil
 }
 
-// PrometheusMeasure runs metric checks against the Prometheus at address
-// (empty: only canaries with spec.metricsServer or template addresses can
-// be measured).
-func PrometheusMeasure(address string, log logr.Logger) (MeasureFunc, error) {
-	var q analysis.Querier = analysis.QuerierFunc(func(context.Context, string, time.Time) (float64, error) {
-		return 0, errors.New("no Prometheus address: set --prometheus or spec.metricsServer")
-	})
-	if address != "" {
-		p, err := analysis.NewPrometheus(address)
-		if err != nil {
-			return nil, fmt.Errorf("--prometheus: %w", err)
-		}
-		q = p
+// NewQuerier returns the Prometheus querier at address; with no address,
+// one whose every query fails saying so (canaries with spec.metricsServer or
+// MetricTemplates with their own address still work).
+func NewQuerier(address string) (analysis.Querier, error) {
+	if address == "" {
+		return analysis.QuerierFunc(func(context.Context, string, time.Time) (float64, error) {
+			return 0, errors.New("no Prometheus address: set --prometheus or spec.metricsServer")
+		}), nil
 	}
+	p, err := analysis.NewPrometheus(address)
+	if err != nil {
+		return nil, fmt.Errorf("--prometheus: %w", err)
+	}
+	return p, nil
+}
+
+// Measure runs a canary's metric checks with q.
+func Measure(q analysis.Querier, log logr.Logger) MeasureFunc {
 	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup, now time.Time) []Check {
 		results := analysis.Evaluate(ctx, q, c, tmpls, now)
 		out := make([]Check, 0, len(results))
@@ -111,7 +125,7 @@ func PrometheusMeasure(address string, log logr.Logger) (MeasureFunc, error) {
 			out = append(out, Check{Metric: res.Metric, Passed: res.Passed, Halt: res.Halt, Summary: res.Summary})
 		}
 		return out
-	}, nil
+	}
 }
 
 // serveHealth serves /healthz and /readyz.

@@ -38,6 +38,9 @@ type Server struct {
 	URL string
 	// Token is the token every request must carry.
 	Token string
+	// Now is the stand-in's clock for the times it records (statuses,
+	// check runs, pull requests); default time.Now. Set it before use.
+	Now func() time.Time
 
 	srv    *httptest.Server
 	mu     sync.Mutex
@@ -164,7 +167,11 @@ func (s *Server) nextFault() (fault, bool) {
 // The caller holds s.mu.
 func (s *Server) tick() (int64, time.Time) {
 	s.seq++
-	return s.seq, time.Now().UTC().Truncate(time.Second)
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	return s.seq, now().UTC().Truncate(time.Second)
 }
 
 type statusRecorder struct {

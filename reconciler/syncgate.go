@@ -1,0 +1,107 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/gitops/forge"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// Forge is what gitcanary needs of the Git host (GitHub): commit statuses
+// for the sync gate and pull requests for approvals.
+type Forge interface {
+	CommitChecks(ctx context.Context, sha, contextPrefix string) (forge.CheckState, error)
+}
+
+// Option configures a Reconciler.
+type Option func(*Reconciler)
+
+// WithForge sets the Git host client used by sync gates of type
+// commitStatus and by pull-request approvals.
+func WithForge(f Forge) Option { return func(r *Reconciler) { r.forge = f } }
+
+// WithQuerier sets the Prometheus querier used by sync gates of type
+// prometheus.
+func WithQuerier(q analysis.Querier) Option { return func(r *Reconciler) { r.querier = q } }
+
+// maxGateLog bounds the history walked to find a canary's last commit.
+const maxGateLog = 1000
+
+// lastCommitOf returns the newest commit, from head back, that is a
+// transition of canary id; head when none is found nearby.
+func (r *Reconciler) lastCommitOf(ctx context.Context, head plumbing.Hash, id string) plumbing.Hash {
+	found, n := head, 0
+	_ = r.repo.Log(ctx, head, func(c *object.Commit) error {
+		if n++; n > maxGateLog {
+			return gitops.ErrStopLog
+		}
+		if strings.Contains(c.Message, TrailerCanary+": "+id+"\n") || strings.HasSuffix(c.Message, TrailerCanary+": "+id) {
+			found = c.Hash
+			return gitops.ErrStopLog
+		}
+		return nil
+	})
+	return found
+}
+
+// syncGate asks the canary's sync gate whether the cluster has applied the
+// canary's last commit. Errors reaching GitHub or Prometheus leave the gate
+// closed (the timeout then counts); a missing configuration is an error.
+func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status, head plumbing.Hash, now time.Time) (Gate, error) {
+	g := c.Spec.GitOps.SyncGate
+	sha := r.lastCommitOf(ctx, head, c.ID())
+	switch g.Type {
+	case "commitStatus":
+		if r.forge == nil {
+			return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type commitStatus needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
+		}
+		cs, err := r.forge.CommitChecks(ctx, sha.String(), g.Context)
+		if err == nil && !cs.Found && sha != head {
+			// Flux reports on the revision it applied: a later head
+			// includes the canary's commit.
+			cs, err = r.forge.CommitChecks(ctx, head.String(), g.Context)
+		}
+		if err != nil {
+			r.log.Error(err, "sync gate", "canary", c.Key())
+			return Gate{}, nil
+		}
+		gate := Gate{Open: cs.State == forge.CheckSuccess, Failed: cs.State == forge.CheckFailure, Since: cs.At,
+			Detail: strings.TrimSuffix(cs.Context+": "+cs.Description, ": ")}
+		if gate.Since.IsZero() {
+			gate.Since = now
+		}
+		return gate, nil
+	case "prometheus":
+		if r.querier == nil {
+			return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type prometheus needs --prometheus", c.Source)
+		}
+		// The first time, since the last commit, at which the query had a
+		// value: that is when the gate opened.
+		window := int(math.Ceil(now.Sub(st.LastTransitionTime).Seconds())) + 1
+		q := fmt.Sprintf("min(min_over_time(timestamp((%s))[%ds:1s]))", g.Query, window)
+		v, err := r.querier.Query(ctx, q, now)
+		if errors.Is(err, analysis.ErrNoValuesFound) {
+			return Gate{}, nil
+		}
+		if err != nil {
+			r.log.Error(err, "sync gate", "canary", c.Key())
+			return Gate{}, nil
+		}
+		since := time.Unix(0, int64(v*1e9)).UTC()
+		if since.Before(st.LastTransitionTime) {
+			since = st.LastTransitionTime
+		}
+		return Gate{Open: true, Since: since, Detail: "query true"}, nil
+	}
+	return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate.type: unknown %q", c.Source, g.Type)
+}

@@ -76,7 +76,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		}
 		set(primary, data)
 	}
-	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: !d.Status.Phase.Active()})
+	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: scaledDown(d.Status)})
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +113,13 @@ func merged(a, b map[string][]byte) map[string][]byte {
 	return out
 }
 
+// scaledDown reports whether the canary (the target) runs no pods in this
+// status: while no rollout runs, and while a new revision waits for the
+// approval to start (the Waiting phase).
+func scaledDown(st api.Status) bool {
+	return !st.Phase.Active() || st.Phase == api.PhaseWaiting
+}
+
 // routing is the traffic split a status stands for.
 func routing(st api.Status) templates.Routing {
 	return templates.Routing{PrimaryWeight: 100 - st.CanaryWeight, CanaryWeight: st.CanaryWeight}
@@ -131,9 +138,9 @@ func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
 		return fmt.Errorf("rendered output lacks the target %s %s", target.Kind, target.Name)
 	}
 	replicas, _ := t.Pipe(yaml.Lookup("spec", "replicas"))
-	scaledDown := replicas != nil && replicas.YNode().Value == "0"
-	if want := !st.Phase.Active(); scaledDown != want {
-		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, scaledDown, want)
+	isZero := replicas != nil && replicas.YNode().Value == "0"
+	if want := scaledDown(st); isZero != want {
+		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, isZero, want)
 	}
 	vs := findObject(objs, "VirtualService", c.Spec.Service.Name, ns)
 	if vs == nil {

@@ -25,6 +25,9 @@ type Observation struct {
 	// Gate is what the sync gate says of the canary's last commit; nil
 	// when not asked yet.
 	Gate *Gate
+	// PR is the pull request of the approval gate the canary waits at; nil
+	// when not asked yet.
+	PR *PRState
 }
 
 // Gate is the state of a canary's sync gate: whether the cluster has
@@ -58,6 +61,14 @@ type Decision struct {
 	// NeedGate asks the caller to look at the sync gate and decide again
 	// with Observation.Gate set.
 	NeedGate bool
+	// NeedPR asks the caller to look up the approval gate's pull request
+	// and decide again with Observation.PR set.
+	NeedPR bool
+	// Proposal, when set, is a transition proposed in a pull request, to
+	// open, bring up to date or merge; see Proposal.
+	Proposal *Proposal
+	// Close, when set, is a pull request to close with Close.Comment.
+	Close *Proposal
 	// Commit is true when the decision is a transition: a commit is due.
 	Commit bool
 	// Status is the status after the transition.
@@ -101,10 +112,16 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 		d.Wait = "canary is paused (gitcanary resume)"
 		return d
 	}
+	if st.Approval != nil {
+		return d.waitingApproval(c, obs)
+	}
 	if !st.Phase.Active() {
 		if obs.Revision == st.LastAppliedSpec || obs.Revision == st.LastPromotedSpec {
 			d.Wait = "no new revision"
 			return d
+		}
+		if needsApproval(c, GateRollout) {
+			return d.openGate(c, obs, GateRollout)
 		}
 		next := st
 		next.Phase = api.PhaseProgressing
@@ -180,6 +197,10 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 		}
 	}
 	next := st
+	if st.CanaryWeight >= a.MaxWeight && needsApproval(c, GatePromotion) {
+		d.Body = append(d.Body, body...)
+		return d.openGate(c, obs, GatePromotion)
+	}
 	if st.CanaryWeight >= a.MaxWeight {
 		next.Phase = api.PhasePromoting
 		next.LastPromotedCommit = obs.Head

@@ -117,6 +117,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 	fsys := gitops.NewFS(snap)
 	tip := head
 	var done []transition
+	var proposals []pendingProposal
 	for _, c := range canaries {
 		if !r.inShard(c) {
 			continue
@@ -128,6 +129,9 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), err))
 			log.Error(err, "reconcile failed")
 			continue
+		}
+		if d.proposal != nil {
+			proposals = append(proposals, *d.proposal)
 		}
 		if changes == nil {
 			continue
@@ -146,16 +150,21 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 		done = append(done, transition{canary: c, events: d.Events})
 		res.Commits++
 	}
-	if tip == head {
-		return res, nil
+	if tip != head {
+		if err := r.repo.Push(ctx, tip); err != nil {
+			return res, err
+		}
+		res.Pushed = tip
+		for _, t := range done {
+			for _, e := range t.events {
+				r.log.Info(e.Text, "canary", t.canary.Key())
+			}
+		}
 	}
-	if err := r.repo.Push(ctx, tip); err != nil {
-		return res, err
-	}
-	res.Pushed = tip
-	for _, t := range done {
-		for _, e := range t.events {
-			r.log.Info(e.Text, "canary", t.canary.Key())
+	for _, p := range proposals {
+		if err := r.carryOut(ctx, snap, fsys, tip, p); err != nil {
+			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", p.canary.Key(), err))
+			r.log.Error(err, "pull request", "canary", p.canary.Key())
 		}
 	}
 	return res, nil
@@ -174,6 +183,8 @@ func (r *Reconciler) inShard(c *api.Canary) bool {
 type decided struct {
 	Decision
 	revision string
+	// proposal is a pull-request action to carry out after the push.
+	proposal *pendingProposal
 }
 
 // reconcile decides one canary's next step and returns its file changes, or
@@ -224,7 +235,14 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		obs.Request = rq // honoured once the canary is initialized
 	}
 	d.Decision = Decide(c, st, obs)
-	for d.NeedGate || d.NeedChecks {
+	for d.NeedGate || d.NeedChecks || d.NeedPR {
+		if d.NeedPR {
+			pr, err := r.prState(ctx, c, st.Approval.Branch)
+			if err != nil {
+				return nil, d, err
+			}
+			obs.PR = &pr
+		}
 		if d.NeedGate {
 			g, err := r.syncGate(ctx, c, st, head, now)
 			if err != nil {
@@ -243,6 +261,9 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		d.Decision = Decide(c, st, obs)
 	}
 	d.revision = ob.revision
+	if d.Proposal != nil || d.Close != nil {
+		d.proposal = &pendingProposal{canary: c, ob: ob, wait: d.Status, proposal: d.Proposal, close: d.Close}
+	}
 	if !d.Commit {
 		log.V(1).Info("waiting", "reason", d.Wait)
 		if !st.Phase.Active() {

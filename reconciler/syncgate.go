@@ -21,6 +21,11 @@ import (
 // for the sync gate and pull requests for approvals.
 type Forge interface {
 	CommitChecks(ctx context.Context, sha, contextPrefix string) (forge.CheckState, error)
+	EnsurePullRequest(ctx context.Context, head, base, title, body string) (forge.PR, error)
+	GetPullRequest(ctx context.Context, number int) (forge.PR, error)
+	FindPullRequests(ctx context.Context, headPrefix string) ([]forge.PR, error)
+	ClosePullRequest(ctx context.Context, number int, comment string) error
+	Merge(ctx context.Context, number int, method string) (string, error)
 }
 
 // Option configures a Reconciler.

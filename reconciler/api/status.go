@@ -54,6 +54,9 @@ type Status struct {
 	// TrackedConfigs maps "ConfigMap/name" and "Secret/name" to the hash
 	// of their content at the last applied revision.
 	TrackedConfigs map[string]string `json:"trackedConfigs,omitempty"`
+	// Approval is the pull request the canary waits for, at the rollout
+	// or the promotion gate (phase Waiting or WaitingPromotion).
+	Approval *PendingApproval `json:"approval,omitempty"`
 	// Paused is set by `gitcanary pause` and cleared by `resume`: a paused
 	// canary makes no transition.
 	Paused bool `json:"paused,omitempty"`
@@ -62,6 +65,16 @@ type Status struct {
 	Inputs             *Inputs     `json:"inputs,omitempty"`
 	LastTransitionTime time.Time   `json:"lastTransitionTime"`
 	Conditions         []Condition `json:"conditions,omitempty"`
+}
+
+// PendingApproval is a pull-request gate in progress.
+type PendingApproval struct {
+	// Gate is "rollout" or "promotion".
+	Gate string `json:"gate"`
+	// Revision is the revision the pull request is about.
+	Revision string `json:"revision"`
+	// Branch holds the proposed commit; the pull request merges it.
+	Branch string `json:"branch"`
 }
 
 // Inputs records the files a target's render read and their digest.

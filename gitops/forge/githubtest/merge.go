@@ -78,7 +78,7 @@ func (r *Repo) merge(number int, method, expectSHA string) (string, *refusal) {
 	case p.pr.GetState() != "open" || p.merging:
 		r.s.mu.Unlock()
 		return "", &refusal{http.StatusMethodNotAllowed, "Pull Request is not mergeable"}
-	case expectSHA != "" && expectSHA != p.pr.GetHead().GetSHA():
+	case expectSHA != "" && expectSHA != r.current(p).GetHead().GetSHA():
 		r.s.mu.Unlock()
 		return "", &refusal{http.StatusConflict, "Head branch was modified. Review and try the merge again."}
 	}

@@ -43,7 +43,7 @@ func (s *Server) listPulls(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	})
 	out := make([]*github.PullRequest, len(match))
 	for i, p := range match {
-		out[i] = clone(p.pr)
+		out[i] = repo.current(p)
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, paginate(w, r, out))
@@ -107,9 +107,22 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	if !ok {
 		return
 	}
-	out := clone(p.pr)
+	out := repo.current(p)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
+}
+
+// current is a copy of an open pull request with its head SHA as the branch
+// is now (GitHub follows pushes to the head branch). The caller holds the
+// server's lock.
+func (r *Repo) current(p *pull) *github.PullRequest {
+	out := clone(p.pr)
+	if out.GetState() == "open" && out.Head != nil {
+		head := *out.Head
+		head.SHA = github.String(r.branchSHA(out.Head.GetRef()))
+		out.Head = &head
+	}
+	return out
 }
 
 // pullUpdate is the body of PATCH /pulls/{number}.

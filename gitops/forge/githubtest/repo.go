@@ -19,6 +19,10 @@ type Repo struct {
 	// makes the merge fail with 405 and the error as message. When nil, a
 	// made-up SHA is used. It is called without the server's lock held.
 	OnMerge func(pr *github.PullRequest, method string) (mergeSHA string, err error)
+	// Branch, when set, resolves branch heads (e.g. from a real bare
+	// repository) for branches SetBranch does not name. It is called with
+	// the server's lock held: it must not call back into the stand-in.
+	Branch func(name string) (sha string, ok bool)
 
 	s        *Server
 	next     int
@@ -96,6 +100,11 @@ func (r *Repo) DeleteBranch(name string) {
 func (r *Repo) branchSHA(name string) string {
 	if sha, ok := r.branches[name]; ok {
 		return sha
+	}
+	if r.Branch != nil {
+		if sha, ok := r.Branch(name); ok {
+			return sha
+		}
 	}
 	return fakeSHA(r.FullName() + ":" + name)
 }

@@ -138,7 +138,8 @@ func proposalBody(c *api.Canary, p *Proposal, ob *observed, events []Transition)
 }
 
 // analysisRows turns the current rollout's commits into the analysis table:
-// one row per step, one cell per metric of the commit body.
+// one row per step, one cell per metric of the commit body, at the weight
+// the metrics were measured at (the one before the commit's step).
 func analysisRows(events []Transition) []forge.StepRow {
 	start := 0
 	for i, e := range events {
@@ -147,7 +148,10 @@ func analysisRows(events []Transition) []forge.StepRow {
 		}
 	}
 	var rows []forge.StepRow
+	weight := 0 // in effect while a commit's metrics were measured
 	for _, e := range events[start:] {
+		measuredAt := weight
+		weight = e.Weight
 		var ms []forge.MetricResult
 		for _, line := range strings.Split(e.Body, "\n") {
 			f := strings.Fields(line)
@@ -161,7 +165,7 @@ func analysisRows(events []Transition) []forge.StepRow {
 			ms = append(ms, forge.MetricResult{Name: f[0], Value: f[1], Threshold: f[2] + " " + strings.Join(f[3:], " "), Passed: passed})
 		}
 		if len(ms) > 0 {
-			rows = append(rows, forge.StepRow{Weight: e.Weight, Time: e.Time, Metrics: ms})
+			rows = append(rows, forge.StepRow{Weight: measuredAt, Time: e.Time, Metrics: ms})
 		}
 	}
 	return rows

@@ -123,14 +123,20 @@ func TestRunOnceKeepsServingHealthyCanaries(t *testing.T) {
 
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
+	out, err := gitExec(dir, args...)
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+// gitExec runs the git CLI in dir with a fixed identity.
+func gitExec(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=ci", "GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return string(out)
+	return string(out), err
 }
 
 func TestRequestCommands(t *testing.T) {

@@ -59,7 +59,9 @@ func TestPullRequestApprovedPromotion(t *testing.T) {
 
 	gh := githubtest.NewServer(t, "ghp-walkthrough")
 	repo := gh.CreateRepo("acme", "config")
-	gitOut := func(args ...string) string { return strings.TrimSpace(git(t, "", append([]string{"--git-dir", remote}, args...)...)) }
+	gitOut := func(args ...string) string {
+		return strings.TrimSpace(git(t, "", append([]string{"--git-dir", remote}, args...)...))
+	}
 	repo.Branch = func(name string) (string, bool) {
 		out, err := runGit(remote, "rev-parse", "--verify", "-q", "refs/heads/"+name)
 		return out, err == nil

@@ -9,6 +9,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // ProposalPrefix is the prefix of the branches gitcanary owns: the pull
@@ -54,4 +55,11 @@ func (r *Repo) Parent(commit plumbing.Hash) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, nil
 	}
 	return c.ParentHashes[0], nil
+}
+
+// CommitObject reads a commit.
+func (r *Repo) CommitObject(h plumbing.Hash) (*object.Commit, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return object.GetCommit(r.repo.Storer, h)
 }

@@ -70,27 +70,16 @@ type Transition struct {
 func Events(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id string) ([]Transition, error) {
 	out := []Transition{}
 	err := repo.Log(ctx, head, func(c *object.Commit) error {
-		if !strings.Contains(c.Message, TrailerCanary+": "+id) {
-			return nil
-		}
-		subject, body, trailers := gitops.ParseMessage(c.Message)
-		e := Transition{SHA: c.Hash.String(), Time: c.Author.When.UTC(), Message: subject, Body: body, Author: c.Author.Name}
-		match := false
-		for _, t := range trailers {
-			switch t.Key {
-			case TrailerCanary:
-				match = t.Value == id
-			case TrailerPhase:
-				e.Phase = api.Phase(t.Value)
-			case TrailerWeight:
-				e.Weight, _ = strconv.Atoi(t.Value)
-			case TrailerRevision:
-				e.Revision = t.Value
-			case TrailerFailedChecks:
-				e.Failed, _ = strconv.Atoi(t.Value)
+		// A merged approval pull request brings gitcanary's proposed
+		// transition in as the merge's second parent.
+		if len(c.ParentHashes) > 1 {
+			if p, err := repo.CommitObject(c.ParentHashes[1]); err == nil {
+				if e, ok := transitionOf(p, id); ok {
+					out = append(out, e)
+				}
 			}
 		}
-		if match {
+		if e, ok := transitionOf(c, id); ok {
 			out = append(out, e)
 		}
 		return nil
@@ -99,6 +88,31 @@ func Events(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id strin
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, err
+}
+
+// transitionOf reads a commit as a transition of canary id, if it is one.
+func transitionOf(c *object.Commit, id string) (Transition, bool) {
+	if !strings.Contains(c.Message, TrailerCanary+": "+id) {
+		return Transition{}, false
+	}
+	subject, body, trailers := gitops.ParseMessage(c.Message)
+	e := Transition{SHA: c.Hash.String(), Time: c.Author.When.UTC(), Message: subject, Body: body, Author: c.Author.Name}
+	match := false
+	for _, t := range trailers {
+		switch t.Key {
+		case TrailerCanary:
+			match = t.Value == id
+		case TrailerPhase:
+			e.Phase = api.Phase(t.Value)
+		case TrailerWeight:
+			e.Weight, _ = strconv.Atoi(t.Value)
+		case TrailerRevision:
+			e.Revision = t.Value
+		case TrailerFailedChecks:
+			e.Failed, _ = strconv.Atoi(t.Value)
+		}
+	}
+	return e, match
 }
 
 // Rollout is one run of the analysis, from the new revision to its outcome.

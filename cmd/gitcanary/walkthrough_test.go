@@ -137,7 +137,7 @@ func TestPullRequestApprovedPromotion(t *testing.T) {
 		t.Errorf("history: %v\n%s", err, hist)
 	}
 	desc, err := gitcanary(t, "describe", "canary", "podinfo", "--dir", clone)
-	if err != nil || !strings.Contains(desc, "Promoting     50       Copying podinfo.test template spec to podinfo-primary.test") {
+	if err != nil || !strings.Contains(desc, "Promoting          50       Copying podinfo.test template spec to podinfo-primary.test") {
 		t.Errorf("describe lacks the merged proposal commit: %v\n%s", err, desc)
 	}
 	t.Logf("git log --oneline --graph:\n%s\n\ngitcanary history podinfo:\n%s", graph, hist)

@@ -132,7 +132,7 @@ func decodeMetricTemplate(src api.Source, doc any) (*MetricTemplate, error) {
 	if _, ok := doc.(map[string]any); !ok {
 		return nil, fail("", "", "want a MetricTemplate object, got %s", yamlKind(doc))
 	}
-	js, err := json.Marshal(normalizeYAML(doc))
+	js, err := json.Marshal(api.Normalize(doc))
 	if err != nil {
 		return nil, fail("", "", "%v", err)
 	}
@@ -187,28 +187,6 @@ func decodeMetricTemplate(src api.Source, doc any) (*MetricTemplate, error) {
 	return t, nil
 }
 
-// normalizeYAML turns YAML's map[any]any into JSON-encodable maps.
-func normalizeYAML(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalizeYAML(e)
-		}
-		return t
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[fmt.Sprint(k)] = normalizeYAML(e)
-		}
-		return m
-	case []any:
-		for i, e := range t {
-			t[i] = normalizeYAML(e)
-		}
-		return t
-	}
-	return v
-}
 
 func yamlKind(v any) string {
 	switch v.(type) {

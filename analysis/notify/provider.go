@@ -105,7 +105,7 @@ func decodeProvider(path string, d api.Document) (*AlertProvider, error) {
 	if err := d.Node.Decode(&raw); err != nil {
 		return nil, fail("", err.Error())
 	}
-	js, err := json.Marshal(normalize(raw))
+	js, err := json.Marshal(api.Normalize(raw))
 	if err != nil {
 		return nil, fail("", err.Error())
 	}
@@ -202,28 +202,6 @@ func (p *AlertProvider) Config(secrets SecretReader) (Config, error) {
 	return cfg, nil
 }
 
-// normalize turns YAML's map[any]any into JSON-encodable maps.
-func normalize(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
-		}
-		return t
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[fmt.Sprint(k)] = normalize(e)
-		}
-		return m
-	case []any:
-		for i, e := range t {
-			t[i] = normalize(e)
-		}
-		return t
-	}
-	return v
-}
 
 // jsonField names the field a decoding error is about.
 func jsonField(err error, prefix string) string {

@@ -127,7 +127,7 @@ func decodeCanary(path string, d Document, defaultProvider string) (*Canary, err
 	if err := d.Node.Decode(&raw); err != nil {
 		return nil, &FieldError{Source: src, Object: obj, Msg: err.Error()}
 	}
-	js, err := json.Marshal(normalize(raw))
+	js, err := json.Marshal(Normalize(raw))
 	if err != nil {
 		return nil, &FieldError{Source: src, Object: obj, Msg: err.Error()}
 	}
@@ -149,23 +149,25 @@ func decodeCanary(path string, d Document, defaultProvider string) (*Canary, err
 	return c, nil
 }
 
-// normalize turns YAML's map[any]any into JSON-encodable maps.
-func normalize(v any) any {
+// Normalize turns what YAML decodes into (map[any]any included) into
+// JSON-encodable values, so a YAML document can be decoded into a struct
+// with encoding/json and its field names in errors.
+func Normalize(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
-			t[k] = normalize(e)
+			t[k] = Normalize(e)
 		}
 		return t
 	case map[any]any:
 		m := make(map[string]any, len(t))
 		for k, e := range t {
-			m[fmt.Sprint(k)] = normalize(e)
+			m[fmt.Sprint(k)] = Normalize(e)
 		}
 		return m
 	case []any:
 		for i, e := range t {
-			t[i] = normalize(e)
+			t[i] = Normalize(e)
 		}
 		return t
 	}

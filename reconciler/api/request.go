@@ -58,7 +58,7 @@ func UnmarshalRequest(path string, data []byte) (Request, error) {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return Request{}, fmt.Errorf("%s: invalid YAML: %w", path, err)
 	}
-	js, err := json.Marshal(normalize(raw))
+	js, err := json.Marshal(Normalize(raw))
 	if err != nil {
 		return Request{}, fmt.Errorf("%s: %w", path, err)
 	}

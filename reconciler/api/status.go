@@ -51,6 +51,10 @@ type Status struct {
 	LastPromotedCommit string `json:"lastPromotedCommit,omitempty"`
 	// FailedRevision is the revision of the last rollout that failed.
 	FailedRevision string `json:"failedRevision,omitempty"`
+	// LastFailure is the text of the last failed check ("Halt podinfo.test
+	// advancement success rate 69.17% < 99%"), or of the last rollback a
+	// webhook asked for; the alert of a rollback gives it as the reason.
+	LastFailure string `json:"lastFailure,omitempty"`
 	// TrackedConfigs maps "ConfigMap/name" and "Secret/name" to the hash
 	// of their content at the last applied revision.
 	TrackedConfigs map[string]string `json:"trackedConfigs,omitempty"`
@@ -146,7 +150,7 @@ func UnmarshalStatus(path string, data []byte) (Status, error) {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return Status{}, fmt.Errorf("%s: invalid YAML: %w", path, err)
 	}
-	js, err := json.Marshal(normalize(raw))
+	js, err := json.Marshal(Normalize(raw))
 	if err != nil {
 		return Status{}, fmt.Errorf("%s: %w", path, err)
 	}

@@ -187,7 +187,6 @@ func decodeMetricTemplate(src api.Source, doc any) (*MetricTemplate, error) {
 	return t, nil
 }
 
-
 func yamlKind(v any) string {
 	switch v.(type) {
 	case nil:

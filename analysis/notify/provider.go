@@ -202,7 +202,6 @@ func (p *AlertProvider) Config(secrets SecretReader) (Config, error) {
 	return cfg, nil
 }
 
-
 // jsonField names the field a decoding error is about.
 func jsonField(err error, prefix string) string {
 	join := func(f string) string {

@@ -86,6 +86,21 @@ func (o *readOptions) find(repo *gitops.Repo, head plumbing.Hash, name string) (
 	return reconciler.CanaryInfo{}, fmt.Errorf("canary %s exists in namespaces %s: set -n", name, strings.Join(ns, ", "))
 }
 
+// events finds canary name and reads its transitions from Git.
+func (o *readOptions) events(ctx context.Context, name string) (reconciler.CanaryInfo, []reconciler.Transition, error) {
+	repo, head, err := o.open(ctx)
+	if err != nil {
+		return reconciler.CanaryInfo{}, nil, err
+	}
+	defer repo.Close()
+	info, err := o.find(repo, head, name)
+	if err != nil {
+		return info, nil, err
+	}
+	events, err := reconciler.Events(ctx, repo, head, info.Namespace+"/"+info.Name)
+	return info, events, err
+}
+
 // print writes v as JSON or YAML.
 func print(w io.Writer, format string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -184,16 +199,7 @@ func newDescribeCommand() *cobra.Command {
 		Short: "Show a canary: spec summary, status, and its events (= its commits)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			repo, head, err := o.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer repo.Close()
-			info, err := o.find(repo, head, args[0])
-			if err != nil {
-				return err
-			}
-			events, err := reconciler.Events(cmd.Context(), repo, head, info.Namespace+"/"+info.Name)
+			info, events, err := o.events(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -268,16 +274,7 @@ func newHistoryCommand() *cobra.Command {
 		Short: "One row per rollout of a canary: revision, start, duration, outcome, commits",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			repo, head, err := o.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer repo.Close()
-			info, err := o.find(repo, head, args[0])
-			if err != nil {
-				return err
-			}
-			events, err := reconciler.Events(cmd.Context(), repo, head, info.Namespace+"/"+info.Name)
+			_, events, err := o.events(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

@@ -2,12 +2,15 @@ package gitops
 
 import (
 	"fmt"
+	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	kustypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
+
+var renderMu sync.Mutex
 
 // Render builds the kustomization in dir of fsys as Flux's
 // kustomize-controller does (no load restrictions, plugins and Helm charts
@@ -20,7 +23,12 @@ func Render(fsys filesys.FileSystem, dir string) ([]*yaml.RNode, error) {
 		LoadRestrictions: kustypes.LoadRestrictionsNone,
 		PluginConfig:     kustypes.DisabledPluginConfig(),
 	})
+	// kustomize fills shared global tables on first use without a lock
+	// (kubernetes-sigs/kustomize#4824), so renders in one process (the
+	// reconciler next to the demo's Flux stand-in) take turns.
+	renderMu.Lock()
 	m, err := k.Run(fsys, dir)
+	renderMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}

@@ -71,10 +71,15 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 			return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type commitStatus needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
 		}
 		cs, err := r.forge.CommitChecks(ctx, sha.String(), g.Context)
-		if err == nil && !cs.Found && sha != head {
-			// Flux reports on the revision it applied: a later head
-			// includes the canary's commit.
-			cs, err = r.forge.CommitChecks(ctx, head.String(), g.Context)
+		if err == nil && sha != head && cs.State != forge.CheckSuccess {
+			// Flux reports on the revision it applied: a success on a
+			// later head, which includes the canary's commit, opens the
+			// gate too, whatever is left on the canary's own commit.
+			later, herr := r.forge.CommitChecks(ctx, head.String(), g.Context)
+			if herr == nil && (later.State == forge.CheckSuccess || !cs.Found) {
+				cs = later
+			}
+			err = herr
 		}
 		if err != nil {
 			r.log.Error(err, "sync gate", "canary", c.Key())
@@ -82,8 +87,9 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 		}
 		gate := Gate{Open: cs.State == forge.CheckSuccess, Failed: cs.State == forge.CheckFailure, Since: cs.At,
 			Detail: strings.TrimSuffix(cs.Context+": "+cs.Description, ": ")}
-		if gate.Since.IsZero() {
-			gate.Since = now
+		if gate.Since.IsZero() || gate.Since.Before(st.LastTransitionTime) {
+			// No time given: the gate opened no earlier than the commit.
+			gate.Since = st.LastTransitionTime
 		}
 		return gate, nil
 	case "prometheus":

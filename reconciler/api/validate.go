@@ -189,8 +189,15 @@ func (c *Canary) Validate() error {
 			add(f+".interval", "must be at least 1s, got %s", m.Interval.Duration)
 		}
 	}
-	if g := s.GitOps.SyncGate; g != nil && !oneOf(g.Type, "", "none", "commitStatus", "prometheus") {
-		add("spec.gitops.syncGate.type", "must be none, commitStatus or prometheus, got %q", g.Type)
+	if g := s.GitOps.SyncGate; g != nil {
+		switch {
+		case !oneOf(g.Type, "", "none", "commitStatus", "prometheus"):
+			add("spec.gitops.syncGate.type", "must be none, commitStatus or prometheus, got %q", g.Type)
+		case g.Type == "commitStatus" && g.Context == "":
+			add("spec.gitops.syncGate.context", "is required for type commitStatus (e.g. kustomization/apps)")
+		case g.Type == "prometheus" && g.Query == "":
+			add("spec.gitops.syncGate.query", "is required for type prometheus")
+		}
 	}
 	if ap := s.GitOps.Approval; ap != nil {
 		if !oneOf(ap.Rollout, "", "none", "pullRequest") {

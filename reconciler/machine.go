@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -28,6 +29,9 @@ type Observation struct {
 	// PR is the pull request of the approval gate the canary waits at; nil
 	// when not asked yet.
 	PR *PRState
+	// Hooks are the outcomes of the webhooks run on this tick, by type;
+	// a type asked for in Decision.NeedHooks is missing until run.
+	Hooks map[string]webhooks.Outcome
 }
 
 // Gate is the state of a canary's sync gate: whether the cluster has
@@ -64,6 +68,9 @@ type Decision struct {
 	// NeedPR asks the caller to look up the approval gate's pull request
 	// and decide again with Observation.PR set.
 	NeedPR bool
+	// NeedHooks asks the caller to run the canary's webhooks of these
+	// types and decide again with their outcomes in Observation.Hooks.
+	NeedHooks []string
 	// Proposal, when set, is a transition proposed in a pull request, to
 	// open, bring up to date or merge; see Proposal.
 	Proposal *Proposal
@@ -120,6 +127,9 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 			d.Wait = "no new revision"
 			return d
 		}
+		if hd, wait := d.confirmRollout(c, obs); wait {
+			return hd
+		}
 		if needsApproval(c, GateRollout) {
 			return d.openGate(c, obs, GateRollout)
 		}
@@ -133,6 +143,9 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 	if due := st.LastTransitionTime.Add(a.Interval.Duration); obs.Now.Before(due) {
 		d.Wait = "next step due in " + due.Sub(obs.Now).Round(time.Millisecond).String()
 		return d
+	}
+	if hd, done := d.activeHooks(c, obs); done {
+		return hd
 	}
 	if obs.Revision != st.LastAppliedSpec && st.Phase != api.PhasePromoting && st.Phase != api.PhaseFinalising {
 		// A new revision restarts the analysis without waiting for the
@@ -177,10 +190,16 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 		return d.transition(obs, next, evCopying(c), evSkipped(c)).copyPrimary()
 	}
 	if st.CanaryWeight == 0 {
+		if hd, wait := d.startHooks(c, obs); wait {
+			return hd
+		}
 		next := st
 		next.Phase = api.PhaseProgressing
 		next.CanaryWeight = nextWeight(a, 0)
 		return d.transition(obs, next, evStarting(c), evAdvance(c, next.CanaryWeight))
+	}
+	if hd, done := d.rolloutHooks(c, obs); done {
+		return hd
 	}
 	if obs.Checks == nil {
 		d.NeedChecks = true
@@ -197,6 +216,9 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 		}
 	}
 	next := st
+	if hd, wait := d.confirmStep(c, obs, body); wait {
+		return hd
+	}
 	if st.CanaryWeight >= a.MaxWeight && needsApproval(c, GatePromotion) {
 		d.Body = append(d.Body, body...)
 		return d.openGate(c, obs, GatePromotion)
@@ -344,6 +366,7 @@ func (d Decision) rollback(c *api.Canary, obs Observation, why Event) Decision {
 
 func (d Decision) transition(obs Observation, next api.Status, events ...Event) Decision {
 	next.LastTransitionTime = obs.Now.UTC().Truncate(time.Millisecond)
+	next, events = recordHooks(d.Status, next, obs, events)
 	d.Status = next
 	d.Events = events
 	d.Commit = true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
 )
@@ -35,6 +36,8 @@ type Options struct {
 	// GitHub is the Git host, for sync gates on commit statuses and
 	// pull-request approvals.
 	GitHub forge.Options
+	// Notify configures alerts, Flux events and event webhooks.
+	Notify notify.Options
 }
 
 // DefaultOptions returns the options' defaults.
@@ -42,6 +45,7 @@ func DefaultOptions() Options {
 	return Options{
 		Provider: "istio",
 		Interval: 10 * time.Second,
+		Notify:   notify.DefaultOptions(),
 	}
 }
 
@@ -49,6 +53,7 @@ func DefaultOptions() Options {
 func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	o.Repo.BindFlags(fs)
 	o.GitHub.BindFlags(fs)
+	o.Notify.BindFlags(fs)
 	fs.StringVar(&o.Path, "path", o.Path, "only look for canaries under this directory of the repository")
 	fs.StringVar(&o.Prometheus, "prometheus", o.Prometheus, "Prometheus address for the canary analysis, e.g. http://prometheus.istio-system:9090")
 	fs.StringVar(&o.Provider, "provider", o.Provider, "mesh provider of canaries that do not set spec.provider")
@@ -68,6 +73,9 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("--interval must be at least 1s, got %s", o.Interval))
 	}
 	if _, _, err := parseShard(o.Shard); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.Notify.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

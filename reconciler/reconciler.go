@@ -12,6 +12,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
@@ -39,6 +40,11 @@ type Reconciler struct {
 	renders int
 	forge   Forge
 	querier analysis.Querier
+	// hooks calls webhooks; hookRuns holds this pass's outcomes by canary
+	// ID and hook type. dispatcher notifies pushed transitions.
+	hooks      Webhooks
+	hookRuns   map[string]map[string]webhooks.Outcome
+	dispatcher Dispatcher
 }
 
 // New returns a Reconciler over an open repository.
@@ -58,6 +64,9 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 	}
 	for _, o := range options {
 		o(r)
+	}
+	if r.hooks == nil {
+		r.hooks = webhooks.New(webhooks.WithClock(now))
 	}
 	return r, nil
 }
@@ -80,6 +89,11 @@ type PassResult struct {
 type transition struct {
 	canary *api.Canary
 	events []Event
+	// from is the phase before, status the one after the transition, of
+	// revision.
+	from     api.Phase
+	status   api.Status
+	revision string
 }
 
 // Pass fetches the branch, decides every canary's next step and pushes all
@@ -87,6 +101,7 @@ type transition struct {
 // pushed, it fetches and decides again from the new head.
 func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 	checks := map[string][]Check{} // measured once per pass, even on retry
+	r.hookRuns = map[string]map[string]webhooks.Outcome{}
 	for attempt := 1; ; attempt++ {
 		res, err := r.attempt(ctx, checks)
 		if err == nil || !errors.Is(err, gitops.ErrConflict) {
@@ -147,7 +162,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 				fsys.Set(p, data)
 			}
 		}
-		done = append(done, transition{canary: c, events: d.Events})
+		done = append(done, transition{canary: c, events: d.Events, from: d.from, status: d.Status, revision: d.revision})
 		res.Commits++
 	}
 	if tip != head {
@@ -160,6 +175,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 				r.log.Info(e.Text, "canary", t.canary.Key())
 			}
 		}
+		r.afterPush(ctx, r.scanner.catalog, done)
 	}
 	for _, p := range proposals {
 		if err := r.carryOut(ctx, snap, fsys, tip, p); err != nil {
@@ -183,6 +199,7 @@ func (r *Reconciler) inShard(c *api.Canary) bool {
 type decided struct {
 	Decision
 	revision string
+	from     api.Phase // the phase before
 	// proposal is a pull-request action to carry out after the push.
 	proposal *pendingProposal
 }
@@ -235,7 +252,12 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		obs.Request = rq // honoured once the canary is initialized
 	}
 	d.Decision = Decide(c, st, obs)
-	for d.NeedGate || d.NeedChecks || d.NeedPR {
+	for d.NeedGate || d.NeedChecks || d.NeedPR || len(d.NeedHooks) > 0 {
+		if len(d.NeedHooks) > 0 {
+			if err := r.runHooks(ctx, c, st, &obs, d.NeedHooks); err != nil {
+				return nil, d, err
+			}
+		}
 		if d.NeedPR {
 			pr, err := r.prState(ctx, c, st.Approval.Branch)
 			if err != nil {
@@ -261,6 +283,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		d.Decision = Decide(c, st, obs)
 	}
 	d.revision = ob.revision
+	d.from = st.Phase
 	if d.Proposal != nil || d.Close != nil {
 		d.proposal = &pendingProposal{canary: c, ob: ob, wait: d.Status, proposal: d.Proposal, close: d.Close}
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
@@ -37,7 +39,12 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	options := []Option{WithQuerier(q)}
+	hooks := webhooks.New(webhooks.WithEventWebhook(os.Getenv(notify.EnvEventWebhook)))
+	disp, err := opts.Notify.NewDispatcher(log, nil, hooks)
+	if err != nil {
+		return err
+	}
+	options := []Option{WithQuerier(q), WithWebhooks(hooks), WithDispatcher(disp)}
 	if opts.GitHub.TokenFile != "" || os.Getenv("GITHUB_TOKEN") != "" {
 		f, err := forge.New(opts.GitHub, opts.Repo.URL, nil, forge.WithLogger(log))
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -33,11 +34,14 @@ type scanner struct {
 	root     string
 	provider string
 	cache    map[plumbing.Hash]scanned
+	// catalog holds the AlertProviders found by the last scan.
+	catalog *notify.Catalog
 }
 
 type scanned struct {
 	canaries  []*api.Canary
 	templates []*analysis.MetricTemplate
+	providers []*notify.AlertProvider
 	err       error
 }
 
@@ -47,10 +51,11 @@ func newScanner(root, provider string) *scanner {
 
 // scan returns the repository's canaries, each with its app directory, its
 // MetricTemplates, and one error per bad document or canary without an app
-// directory.
+// directory. Its AlertProviders are left in s.catalog.
 func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	var out []*api.Canary
 	var errs []error
+	var providers []*notify.AlertProvider
 	tmpls := analysis.Templates{}
 	seen := make(map[plumbing.Hash]scanned, len(s.cache))
 	err := snap.Walk(func(p string, blob plumbing.Hash) error {
@@ -71,6 +76,16 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 				r.templates, err = analysis.ParseMetricTemplates(p, data)
 				r.err = errors.Join(r.err, err)
 			}
+			if bytes.Contains(data, []byte(notify.KindAlertProvider)) {
+				var err error
+				r.providers, err = notify.ParseAlertProviders(p, data)
+				r.err = errors.Join(r.err, err)
+			}
+		}
+		for _, ap := range r.providers {
+			ap := *ap // shared by every file with this blob, like canaries
+			ap.Source.Path = p
+			providers = append(providers, &ap)
 		}
 		for _, t := range r.templates {
 			if err := tmpls.Add(t); err != nil {
@@ -98,6 +113,11 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		errs = append(errs, err)
 	}
 	s.cache = seen
+	cat, err := notify.NewCatalog(providers...)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	s.catalog = cat
 	return out, tmpls, errs
 }
 

@@ -9,12 +9,15 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 )
 
 // Validate checks a config repository checked out at dir, as a pull request
 // pipeline would: every Canary document parses and is valid, every app
-// renders, and each target is found in its app's output. It returns one
+// renders, each target is found in its app's output, webhooks are well
+// formed and alerts name AlertProviders of the repository. It returns one
 // error per problem, each naming the file, the document and the field.
 func Validate(dir, provider string) ([]error, int, error) {
 	t, err := readDir(dir)
@@ -25,12 +28,15 @@ func Validate(dir, provider string) ([]error, int, error) {
 	for p, data := range t.files {
 		fsys.Set(p, data)
 	}
-	canaries, _, errs := newScanner("", provider).scan(t)
+	sc := newScanner("", provider)
+	canaries, _, errs := sc.scan(t)
 	var out []error
 	for _, e := range errs {
 		out = append(out, errList(e)...)
 	}
 	for _, c := range canaries {
+		out = append(out, errList(webhooks.Check(c))...)
+		out = append(out, errList(notify.CheckAlerts(c, sc.catalog))...)
 		if _, err := observe(nil, fsys, c); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 			continue

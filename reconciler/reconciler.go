@@ -288,11 +288,14 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		d.proposal = &pendingProposal{canary: c, ob: ob, wait: d.Status, proposal: d.Proposal, close: d.Close}
 	}
 	if !d.Commit {
-		log.V(1).Info("waiting", "reason", d.Wait)
+		log.V(1).Info("waiting", "reason", d.Wait, "since", now.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
 		if !st.Phase.Active() {
 			r.idle[c.ID()] = inputsDigest(snap, fsys.Changes(), ob.paths)
 		}
 		return nil, d, nil
+	}
+	if g := obs.Gate; g != nil && g.Open {
+		log.Info("sync gate open", "gate", g.Detail, "waited", g.Since.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
 	}
 	changes, err := r.edits(snap, fsys, c, st, ob, d.Decision)
 	if err != nil {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -10,6 +12,7 @@ import (
 
 func newDemoCommand() *cobra.Command {
 	var plain, keep bool
+	var prometheus, metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole GitOps loop on this machine: config repo, simulated cluster, Prometheus, gitcanary",
@@ -21,12 +24,24 @@ release is promoted, a faulty one is rolled back and reverted in Git, a fixed on
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			_, err := demo.Run(cmd.Context(), demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep})
+			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep}
+			if prometheus != "" {
+				// A real Prometheus scrapes the mesh at --metrics-addr.
+				opts.MetricsAddr = metricsAddr
+				opts.Interval = 3 * time.Second // a 1s scrape needs two samples of a new series
+				opts.Prometheus = func(metricsURL string) (string, error) {
+					fmt.Fprintf(out, "mesh metrics at %s: point %s's scrape config at it (scrape_interval 1s)\n", metricsURL, prometheus)
+					return prometheus, nil
+				}
+			}
+			_, err := demo.Run(cmd.Context(), opts)
 			return err
 		},
 	}
 	cmd.Flags().BoolVar(&plain, "plain", false, "one line per event, no live status line (the default when stdout is not a terminal)")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the config repository to look around afterwards")
+	cmd.Flags().StringVar(&prometheus, "prometheus", "", "query this Prometheus instead of the embedded engine; it must scrape --metrics-addr")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9797", "where the simulated mesh serves /metrics when --prometheus is set")
 	return cmd
 }
 

@@ -71,21 +71,21 @@ func TestSnapshotDigest(t *testing.T) {
 	r := openTest(t, remote)
 	s1, _ := r.Snapshot(r.Head())
 	paths := []string{"app/a.yaml", "app/kustomization.yml", "app"}
-	d1 := s1.Digest(paths)
+	d1 := s1.Digest(paths, nil)
 
 	otherCommit(t, remote, map[string]string{"other/c.yaml": "changed\n", "app/b.yaml": "changed\n"}, "unrelated")
 	h, _ := r.Fetch(testContext(t))
 	s2, _ := r.Snapshot(h)
-	if d2 := s2.Digest(paths); d2 != d1 {
+	if d2 := s2.Digest(paths, nil); d2 != d1 {
 		t.Fatal("digest changed although no recorded path changed")
 	}
-	if s2.Digest(append(paths, "app/")) == s1.Digest(append(paths, "app/")) {
+	if s2.Digest(append(paths, "app/"), nil) == s1.Digest(append(paths, "app/"), nil) {
 		t.Fatal("digest with the app listing must change when a file in app changes")
 	}
 	otherCommit(t, remote, map[string]string{"app/kustomization.yml": "resources: []\n"}, "add kustomization.yml")
 	h, _ = r.Fetch(testContext(t))
 	s3, _ := r.Snapshot(h)
-	if s3.Digest(paths) == d1 {
+	if s3.Digest(paths, nil) == d1 {
 		t.Fatal("digest must change when a recorded missing path appears")
 	}
 }

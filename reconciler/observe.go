@@ -1,14 +1,10 @@
 package reconciler
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/gitops"
@@ -129,22 +125,9 @@ func fork(snap *gitops.Snapshot, fsys *gitops.FS) *gitops.FS {
 	return n
 }
 
-// inputsDigest hashes the paths and the blob hashes of their content as fsys
-// shows them, so an unchanged app is recognised without rendering it.
+// inputsDigest hashes the recorded input paths as fsys shows them (the
+// snapshot plus the pass's changes), so an unchanged app is recognised
+// without rendering it.
 func inputsDigest(snap *gitops.Snapshot, changes map[string][]byte, paths []string) string {
-	sorted := append([]string(nil), paths...)
-	sort.Strings(sorted)
-	h := sha256.New()
-	for _, p := range sorted {
-		var blob plumbing.Hash
-		if d, ok := changes[p]; ok {
-			if d != nil {
-				blob = plumbing.ComputeHash(plumbing.BlobObject, d)
-			}
-		} else if b, ok := snap.BlobHash(p); ok {
-			blob = b
-		}
-		fmt.Fprintf(h, "%s %s\n", p, blob)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return snap.Digest(paths, changes)[:16]
 }

@@ -43,20 +43,6 @@ func (r *Repo) PushProposal(ctx context.Context, tip plumbing.Hash, name string)
 	return nil
 }
 
-// Parent returns the first parent of commit, or the zero hash.
-func (r *Repo) Parent(commit plumbing.Hash) (plumbing.Hash, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, err := r.repo.CommitObject(commit)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if len(c.ParentHashes) == 0 {
-		return plumbing.ZeroHash, nil
-	}
-	return c.ParentHashes[0], nil
-}
-
 // CommitObject reads a commit.
 func (r *Repo) CommitObject(h plumbing.Hash) (*object.Commit, error) {
 	r.mu.Lock()

@@ -20,10 +20,12 @@ demo: build
 ## race detector; then all of them, end-to-end included (the simulated-cluster
 ## scenarios against the embedded engine and a real Prometheus server), without
 ## it: they are timed by canary intervals, which the race detector would stretch.
+## One package at a time (-p 1): several timing tests (load rates, latencies)
+## would otherwise share the 2 cores with the end-to-end scenarios.
 test: deps-test
 	$(GO) vet $(PKGS)
-	$(GO) test -race -short -count=1 -timeout 20m $(PKGS)
-	$(GO) test -count=1 -parallel 8 -timeout 20m $(PKGS)
+	$(GO) test -race -short -count=1 -p 1 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -p 1 -parallel 8 -timeout 20m $(PKGS)
 
 ## e2e: the end-to-end scenarios only (simulated cluster; embedded engine and real Prometheus).
 e2e: deps-test

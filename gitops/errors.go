@@ -40,8 +40,14 @@ func (e *redactedError) Error() string        { return e.msg }
 func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
 func (e *redactedError) As(target any) bool   { return errors.As(e.err, target) }
 
-// redact returns err with every secret replaced by its public form.
-// replacements holds pairs: secret, public.
+// Redact returns err with every secret replaced by its public form, still
+// usable with errors.Is and errors.As. replacements holds pairs: secret,
+// public. Errors that may carry a token pass through it before they reach a
+// log, a commit or a user.
+func Redact(err error, replacements ...string) error {
+	return redact(err, replacements...)
+}
+
 func redact(err error, replacements ...string) error {
 	if err == nil {
 		return nil

@@ -2,7 +2,8 @@ package forge
 
 import (
 	"errors"
-	"strings"
+
+	"github.com/gitcanary/gitcanary/gitops"
 )
 
 var (
@@ -29,22 +30,7 @@ var (
 	ErrNotMergeable = errors.New("pull request not mergeable")
 )
 
-// redactedError hides the token from the message of a wrapped error while
-// keeping it usable with errors.Is/As. It has no Unwrap method, so the raw
-// message cannot be reached by unwrapping.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string        { return e.msg }
-func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
-func (e *redactedError) As(target any) bool   { return errors.As(e.err, target) }
-
 // redact returns err with every occurrence of secret replaced.
 func redact(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), secret, "***"), err: err}
+	return gitops.Redact(err, secret, "***")
 }

@@ -147,16 +147,15 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 	if hd, done := d.activeHooks(c, obs); done {
 		return hd
 	}
-	if obs.Revision != st.LastAppliedSpec && st.Phase != api.PhasePromoting && st.Phase != api.PhaseFinalising {
-		// A new revision restarts the analysis without waiting for the
-		// cluster to apply the old one.
-	} else if st.Phase == api.PhaseProgressing && st.FailedChecks >= a.Threshold {
-		// The rollback does not wait either.
-	} else if gd, wait := d.gate(c, obs); wait {
-		return gd
-	} else if gd.Commit {
-		return gd
-	} else {
+	// A restart on a new revision and a rollback do not wait for the
+	// cluster to apply the last commit; every other step does.
+	restart := obs.Revision != st.LastAppliedSpec && st.Phase != api.PhasePromoting && st.Phase != api.PhaseFinalising
+	rollback := st.Phase == api.PhaseProgressing && st.FailedChecks >= a.Threshold
+	if !restart && !rollback {
+		gd, stop := d.gate(c, obs)
+		if stop {
+			return gd
+		}
 		d.Body = gd.Body
 	}
 	switch st.Phase {
@@ -238,9 +237,9 @@ func Decide(c *api.Canary, st api.Status, obs Observation) Decision {
 // gate holds a step until the cluster has applied the canary's last commit
 // and one analysis interval has passed since, when the canary has a sync
 // gate. A failure reported by the GitOps agent, or a gate not open within
-// its timeout, is a failed check. It returns wait when the step must wait
-// (or the Decision to commit), else the body line saying how long the
-// apply took.
+// its timeout, is a failed check. It returns stop when the step must wait
+// or the returned Decision commits a failed check; else the Decision's
+// body line says how long the apply took.
 func (d Decision) gate(c *api.Canary, obs Observation) (Decision, bool) {
 	g := c.Spec.GitOps.SyncGate
 	if g == nil || g.Type == "" || g.Type == "none" {

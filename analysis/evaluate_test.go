@@ -55,7 +55,8 @@ func failing(err error) analysis.Querier {
 	return analysis.QuerierFunc(func(context.Context, string, time.Time) (float64, error) { return 0, err })
 }
 
-var refused = errors.New(`Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`)
+//lint:ignore ST1005 the text of net/http's own error
+var errRefused = errors.New(`Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`)
 
 func templates(t *testing.T) analysis.Templates {
 	t.Helper()
@@ -157,14 +158,14 @@ func TestEvaluate(t *testing.T) {
 			want: analysis.Result{NoData: true, Halt: "Halt advancement no values found for custom metric: latency: no values found", Summary: "latency no values found"},
 		},
 		{
-			name: "builtin query error", metric: successRate, q: failing(refused), wantErr: true,
+			name: "builtin query error", metric: successRate, q: failing(errRefused), wantErr: true,
 			want: analysis.Result{
 				Halt:    `Prometheus query failed: running query failed: Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`,
 				Summary: `request-success-rate error: running query failed: Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`,
 			},
 		},
 		{
-			name: "custom query error", metric: latency, q: failing(refused), wantErr: true,
+			name: "custom query error", metric: latency, q: failing(errRefused), wantErr: true,
 			want: analysis.Result{
 				Halt:    `Metric query failed for latency: Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`,
 				Summary: `latency error: Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`,
@@ -349,7 +350,7 @@ func TestCheckProviders(t *testing.T) {
 	if err := analysis.CheckProviders(context.Background(), value(1), c, templates(t)); err != nil {
 		t.Fatal(err)
 	}
-	err := analysis.CheckProviders(context.Background(), failing(refused), c, templates(t))
+	err := analysis.CheckProviders(context.Background(), failing(errRefused), c, templates(t))
 	want := `prometheus not available: running query failed: Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused
 prometheus in metric template latency.test not available: running query failed: Post "http://prometheus:9090/api/v1/query": dial tcp 10.0.0.1:9090: connect: connection refused`
 	if err == nil || err.Error() != want {

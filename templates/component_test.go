@@ -135,7 +135,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:    "provider without a router",
 			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "linkerd" },
-			want:    `Canary test/podinfo: spec.provider: provider "linkerd" is not supported yet (supported: istio)`,
+			want:    `canary test/podinfo: spec.provider: provider "linkerd" is not supported yet (supported: istio)`,
 			wantErr: ErrNotSupported,
 		},
 		{
@@ -156,12 +156,12 @@ func TestErrors(t *testing.T) {
 		{
 			name:   "another target",
 			change: func(in *Input, _ *Routing) { in.Canary.Spec.TargetRef.Name = "other" },
-			want:   "Canary test/podinfo: spec.targetRef is Deployment other, but the target given is Deployment podinfo",
+			want:   "canary test/podinfo: spec.targetRef is Deployment other, but the target given is Deployment podinfo",
 		},
 		{
 			name:   "no target",
 			change: func(in *Input, _ *Routing) { in.Target = nil },
-			want:   "Canary test/podinfo: no target given",
+			want:   "canary test/podinfo: no target given",
 		},
 		{
 			name: "no selector label",
@@ -176,12 +176,12 @@ func TestErrors(t *testing.T) {
 			change: func(in *Input, _ *Routing) {
 				in.Apex = yaml.MustParse("apiVersion: v1\nkind: Service\nmetadata:\n  name: other\n")
 			},
-			want: "Canary test/podinfo: spec.service.name is podinfo, but the apex given is Service other",
+			want: "canary test/podinfo: spec.service.name is podinfo, but the apex given is Service other",
 		},
 		{
 			name:   "bad target port",
 			change: func(in *Input, _ *Routing) { in.Canary.Spec.Service.TargetPort = json.RawMessage(`{"a":1}`) },
-			want:   `Canary test/podinfo: spec.service.targetPort: want a port number or name, got {"a":1}`,
+			want:   `canary test/podinfo: spec.service.targetPort: want a port number or name, got {"a":1}`,
 		},
 	}
 	for _, tt := range tests {
@@ -203,7 +203,7 @@ func TestErrors(t *testing.T) {
 func TestPrimaryErrors(t *testing.T) {
 	c := loadCase(t, "testdata/hpa")
 	c.in.HPA = nil
-	if _, err := Primary(c.in); err == nil || err.Error() != "Canary test/podinfo: spec.autoscalerRef: HorizontalPodAutoscaler podinfo is not part of the app" {
+	if _, err := Primary(c.in); err == nil || err.Error() != "canary test/podinfo: spec.autoscalerRef: HorizontalPodAutoscaler podinfo is not part of the app" {
 		t.Errorf("no HPA: got %v", err)
 	}
 	c = loadCase(t, "testdata/hpa")

@@ -103,13 +103,13 @@ func primaryConfig(c *yaml.RNode, n names) (*yaml.RNode, error) {
 func primaryHPA(in Input, n names) (*yaml.RNode, error) {
 	ref := in.Canary.Spec.AutoscalerRef
 	if ref.Kind != "HorizontalPodAutoscaler" {
-		return nil, fmt.Errorf("Canary %s: spec.autoscalerRef.kind: autoscaler kind %q is %w", in.Canary.ID(), ref.Kind, ErrNotSupported)
+		return nil, fmt.Errorf("canary %s: spec.autoscalerRef.kind: autoscaler kind %q is %w", in.Canary.ID(), ref.Kind, ErrNotSupported)
 	}
 	if in.HPA == nil {
-		return nil, fmt.Errorf("Canary %s: spec.autoscalerRef: HorizontalPodAutoscaler %s is not part of the app", in.Canary.ID(), ref.Name)
+		return nil, fmt.Errorf("canary %s: spec.autoscalerRef: HorizontalPodAutoscaler %s is not part of the app", in.Canary.ID(), ref.Name)
 	}
 	if k, name := in.HPA.GetKind(), in.HPA.GetName(); k != ref.Kind || name != ref.Name {
-		return nil, fmt.Errorf("Canary %s: spec.autoscalerRef is %s %s, but the autoscaler given is %s %s", in.Canary.ID(), ref.Kind, ref.Name, k, name)
+		return nil, fmt.Errorf("canary %s: spec.autoscalerRef is %s %s, but the autoscaler given is %s %s", in.Canary.ID(), ref.Kind, ref.Name, k, name)
 	}
 	h := in.HPA.Copy()
 	errs := []error{

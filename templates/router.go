@@ -39,6 +39,6 @@ func routerFor(c *api.Canary) (router, error) {
 	if r, ok := routers[c.Spec.Provider]; ok {
 		return r, nil
 	}
-	return nil, fmt.Errorf("Canary %s: spec.provider: provider %q is %w (supported: %s)",
+	return nil, fmt.Errorf("canary %s: spec.provider: provider %q is %w (supported: %s)",
 		c.ID(), c.Spec.Provider, ErrNotSupported, strings.Join(slices.Sorted(maps.Keys(routers)), ", "))
 }

@@ -21,7 +21,7 @@ func services(in Input, n names) ([]*yaml.Node, error) {
 	s := in.Canary.Spec.Service
 	tp, err := parseTargetPort(s)
 	if err != nil {
-		return nil, fmt.Errorf("Canary %s: %w", in.Canary.ID(), err)
+		return nil, fmt.Errorf("canary %s: %w", in.Canary.ID(), err)
 	}
 	portName := s.PortName
 	if portName == "" {
@@ -64,7 +64,7 @@ func services(in Input, n names) ([]*yaml.Node, error) {
 	if in.Apex == nil {
 		out = append(out, svc(n.apex, n.labelValue+"-primary", s.Apex))
 	} else if k, name := in.Apex.GetKind(), in.Apex.GetName(); k != "Service" || name != n.apex {
-		return nil, fmt.Errorf("Canary %s: spec.service.name is %s, but the apex given is %s %s", in.Canary.ID(), n.apex, k, name)
+		return nil, fmt.Errorf("canary %s: spec.service.name is %s, but the apex given is %s %s", in.Canary.ID(), n.apex, k, name)
 	}
 	out = append(out,
 		svc(n.primarySvc, n.labelValue+"-primary", s.Primary),

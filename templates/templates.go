@@ -116,14 +116,14 @@ func newNames(in Input) (names, error) {
 		return names{}, errors.New("no canary given")
 	}
 	if in.Target == nil {
-		return names{}, fmt.Errorf("Canary %s: no target given", c.ID())
+		return names{}, fmt.Errorf("canary %s: no target given", c.ID())
 	}
 	ref := c.Spec.TargetRef
 	if k, n := in.Target.GetKind(), in.Target.GetName(); k != ref.Kind || n != ref.Name {
-		return names{}, fmt.Errorf("Canary %s: spec.targetRef is %s %s, but the target given is %s %s", c.ID(), ref.Kind, ref.Name, k, n)
+		return names{}, fmt.Errorf("canary %s: spec.targetRef is %s %s, but the target given is %s %s", c.ID(), ref.Kind, ref.Name, k, n)
 	}
 	if ref.Kind != "Deployment" {
-		return names{}, fmt.Errorf("Canary %s: spec.targetRef.kind: target kind %q is %w", c.ID(), ref.Kind, ErrNotSupported)
+		return names{}, fmt.Errorf("canary %s: spec.targetRef.kind: target kind %q is %w", c.ID(), ref.Kind, ErrNotSupported)
 	}
 	key, value, err := SelectorLabel(in.Target)
 	if err != nil {

@@ -6,32 +6,14 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func testCanary(t *testing.T, analysis string) *api.Canary {
 	t.Helper()
-	doc := `apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: podinfo
-  namespace: test
-spec:
-  targetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: podinfo
-  service:
-    port: 9898
-  analysis:
-    interval: 10s
-` + analysis
-	cs, err := api.ParseCanaries("canary.yaml", []byte(doc), "")
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("parse: %v (%d canaries)", err, len(cs))
-	}
-	return cs[0]
+	return apitest.Canary(t, "    interval: 10s\n"+analysis)
 }
 
 var (

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
 
 // atlessForge reports a success without a time, as a Forge other than
@@ -88,7 +89,7 @@ func TestSyncGateRegressionSyncGateIncompleteConfigIsValid(t *testing.T) {
 		"    stepWeight: 10\n  gitops:\n    syncGate:\n      type: commitStatus\n": "spec.gitops.syncGate.context: is required",
 		"    stepWeight: 10\n  gitops:\n    syncGate:\n      type: prometheus\n":   "spec.gitops.syncGate.query: is required",
 	} {
-		doc := "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: podinfo\n  namespace: test\nspec:\n  targetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: podinfo\n  service:\n    port: 9898\n  analysis:\n    interval: 10s\n" + gate
+		doc := apitest.Head + "    interval: 10s\n" + gate
 		if _, err := api.ParseCanaries("canary.yaml", []byte(doc), ""); err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("incomplete gate: %v, want %q", err, field)
 		}

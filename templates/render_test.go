@@ -12,25 +12,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
-
-const renderCanary = `apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: podinfo
-  namespace: test
-spec:
-  targetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: podinfo
-  service:
-    port: 9898
-  analysis:
-    interval: 1m
-    stepWeight: 10
-`
 
 // The app's Deployment has no namespace of its own: the kustomization sets
 // it, after the component's patches have run.
@@ -137,11 +120,7 @@ func TestRender(t *testing.T) {
 			write(t, fs, "/app/kustomization.yaml", tt.kust)
 			before := render(t, fs)
 
-			canaries, err := api.ParseCanaries("canary.yaml", []byte(renderCanary), api.DefaultProvider)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := canaries[0]
+			c := apitest.Canary(t, "    interval: 1m\n    stepWeight: 10\n")
 			target := find(t, before, "Deployment", "podinfo")
 			configs, err := ReferencedConfigs(target, before)
 			if err != nil {

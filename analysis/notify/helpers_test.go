@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr/funcr"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
 
 // sink is a chat provider stand-in: it records request bodies per path.
@@ -80,30 +81,7 @@ func (b *logBuffer) String() string {
 	return strings.Join(b.lines, "\n")
 }
 
-const podinfo = `apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: podinfo
-  namespace: test
-spec:
-  targetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: podinfo
-  service:
-    port: 9898
-  analysis:
-    interval: 1m
-    threshold: 5
-    maxWeight: 50
-    stepWeight: 5
-%s`
-
 func parseCanary(t *testing.T, extra string) *api.Canary {
 	t.Helper()
-	cs, err := api.ParseCanaries("apps/podinfo/canary.yaml", []byte(fmt.Sprintf(podinfo, extra)), "istio")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs[0]
+	return apitest.Canary(t, "    interval: 1m\n    threshold: 5\n    maxWeight: 50\n    stepWeight: 5\n"+extra)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
 
 // receiver is a webhook receiver stand-in: it records every request and
@@ -61,42 +62,11 @@ func (rc *receiver) count(path string) int {
 	return rc.counts[path]
 }
 
-// parseCanary parses one Canary document, failing the test on error.
-func parseCanary(t *testing.T, doc string) *api.Canary {
-	t.Helper()
-	cs, err := api.ParseCanaries("apps/podinfo/canary.yaml", []byte(doc), "istio")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs) != 1 {
-		t.Fatalf("want 1 canary, got %d", len(cs))
-	}
-	return cs[0]
-}
-
 // canaryWithHooks returns podinfo.test with the given webhooks YAML (a list
 // indented for spec.analysis.webhooks).
 func canaryWithHooks(t *testing.T, hooks string) *api.Canary {
 	t.Helper()
-	return parseCanary(t, fmt.Sprintf(`apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: podinfo
-  namespace: test
-spec:
-  targetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: podinfo
-  service:
-    port: 9898
-  analysis:
-    interval: 1m
-    threshold: 5
-    maxWeight: 50
-    stepWeight: 10
-    webhooks:
-%s`, hooks))
+	return apitest.Canary(t, "    interval: 1m\n    threshold: 5\n    maxWeight: 50\n    stepWeight: 10\n    webhooks:\n"+hooks)
 }
 
 func hook(typ, name, url string, extra ...string) string {

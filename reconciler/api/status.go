@@ -1,12 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"time"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Phase is the canary's phase, as in Flagger.
@@ -115,51 +110,12 @@ func MarshalStatus(c *Canary, st Status) ([]byte, error) {
 		Status:     st,
 	}
 	f.Status.LastTransitionTime = st.LastTransitionTime.UTC()
-	js, err := json.Marshal(f)
-	if err != nil {
-		return nil, err
-	}
-	var v yaml.Node
-	if err := yaml.Unmarshal(js, &v); err != nil {
-		return nil, err
-	}
-	// JSON objects decode as flow style; print them as block YAML.
-	setBlock(&v)
-	var buf bytes.Buffer
-	buf.WriteString(statusHeader)
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(&v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func setBlock(n *yaml.Node) {
-	n.Style &^= yaml.FlowStyle
-	if n.Kind == yaml.ScalarNode && n.Style&yaml.DoubleQuotedStyle != 0 {
-		n.Style &^= yaml.DoubleQuotedStyle
-	}
-	for _, c := range n.Content {
-		setBlock(c)
-	}
+	return encodeFile(statusHeader, f)
 }
 
 // UnmarshalStatus parses status.yaml.
 func UnmarshalStatus(path string, data []byte) (Status, error) {
-	var raw any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return Status{}, fmt.Errorf("%s: invalid YAML: %w", path, err)
-	}
-	js, err := json.Marshal(Normalize(raw))
-	if err != nil {
-		return Status{}, fmt.Errorf("%s: %w", path, err)
-	}
 	var f statusFile
-	if err := json.Unmarshal(js, &f); err != nil {
-		return Status{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if f.Kind != KindCanaryStatus {
-		return Status{}, fmt.Errorf("%s: kind: want %s, got %q", path, KindCanaryStatus, f.Kind)
-	}
-	return f.Status, nil
+	err := decodeFile(path, data, KindCanaryStatus, &f)
+	return f.Status, err
 }

@@ -90,7 +90,7 @@ func (r *Reconciler) carryOut(ctx context.Context, snap *gitops.Snapshot, fsys *
 			return err
 		}
 	}
-	events, _ := Events(ctx, r.repo, base, c.ID())
+	events, _ := rolloutEvents(ctx, r.repo, base, c.ID())
 	got, err := r.forge.EnsurePullRequest(ctx, pr.Branch, r.opts.Repo.Branch, proposalTitle(c, pr, p.ob), proposalBody(c, pr, p.ob, events))
 	if err != nil {
 		return fmt.Errorf("pull request for %s: %w", pr.Branch, err)

@@ -68,6 +68,17 @@ type Transition struct {
 // parent history from head, oldest first. It reads commit messages only
 // (trailers), so it is fast on long histories.
 func Events(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id string) ([]Transition, error) {
+	return events(ctx, repo, head, id, false)
+}
+
+// rolloutEvents is Events for the current rollout only: the walk stops at
+// its "New revision detected! Scaling up" commit, so a pass that refreshes
+// an approval pull request does not read the whole history.
+func rolloutEvents(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id string) ([]Transition, error) {
+	return events(ctx, repo, head, id, true)
+}
+
+func events(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id string, rollout bool) ([]Transition, error) {
 	out := []Transition{}
 	err := repo.Log(ctx, head, func(c *object.Commit) error {
 		// A merged approval pull request brings gitcanary's proposed
@@ -81,6 +92,9 @@ func Events(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id strin
 		}
 		if e, ok := transitionOf(c, id); ok {
 			out = append(out, e)
+			if rollout && strings.HasPrefix(e.Message, "New revision detected! Scaling up") {
+				return gitops.ErrStopLog
+			}
 		}
 		return nil
 	})

@@ -2,7 +2,6 @@ package reconciler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"path"
@@ -27,48 +26,30 @@ func SubmitRequest(ctx context.Context, repo *gitops.Repo, namespace, name, acti
 	if !slices.Contains(api.RequestActions, action) {
 		return plumbing.ZeroHash, fmt.Errorf("unknown action %q", action)
 	}
-	for attempt := 1; ; attempt++ {
-		head, err := repo.Fetch(ctx)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		snap, err := repo.Snapshot(head)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
+	return repo.Update(ctx, by, now, func(snap *gitops.Snapshot) (map[string][]byte, string, error) {
 		infos, _ := ListCanaries(snap, provider)
 		var c *api.Canary
 		for _, i := range infos {
 			if i.Name == name && (namespace == "" || i.Namespace == namespace) {
 				if c != nil {
-					return plumbing.ZeroHash, fmt.Errorf("canary %s exists in several namespaces: set -n", name)
+					return nil, "", fmt.Errorf("canary %s exists in several namespaces: set -n", name)
 				}
 				c = i.Canary
 			}
 		}
 		if c == nil {
-			return plumbing.ZeroHash, fmt.Errorf("canary %s not found on %s", name, repo.Branch())
+			return nil, "", fmt.Errorf("canary %s not found on %s", name, repo.Branch())
 		}
 		who := fmt.Sprintf("%s <%s>", by.Name, by.Email)
 		data, err := api.MarshalRequest(c, api.Request{Action: action, RequestedBy: who, RequestedAt: now})
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return nil, "", err
 		}
 		msg := gitops.FormatMessage(
 			fmt.Sprintf("%s %s requested by %s", strings.ToUpper(action[:1])+action[1:], c.Key(), by.Name), nil,
 			[]gitops.Trailer{{Key: TrailerCanary, Value: c.ID()}, {Key: TrailerRequest, Value: action}})
-		tip, err := repo.Commit(head, map[string][]byte{path.Join(componentDir(c), RequestFile): data}, msg, by, now)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		err = repo.Push(ctx, tip)
-		if err == nil {
-			return tip, nil
-		}
-		if !errors.Is(err, gitops.ErrConflict) || attempt == maxAttempts {
-			return plumbing.ZeroHash, err
-		}
-	}
+		return map[string][]byte{path.Join(componentDir(c), RequestFile): data}, msg, nil
+	})
 }
 
 // ParseAuthor parses "Name <email>".

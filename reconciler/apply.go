@@ -10,6 +10,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 	"github.com/gitcanary/gitcanary/templates"
 )
 
@@ -23,7 +24,13 @@ const (
 // edits turns a decision into file changes: the generated component, the
 // status, and the user's files where the decision says so (wiring the
 // component in at initialization, reverting the target on rollback).
-func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, ob *observed, d Decision) (map[string][]byte, error) {
+//
+// It completes d's status with what the commit leaves: the revision a
+// revert really restored, and the inputs digest that lets an idle canary
+// skip its render. The digest is recorded only when the commit leaves the
+// target at a revision the status knows (applied or promoted): a release
+// pushed while a rollout completes is a new revision, never absorbed.
+func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, ob *observed, d *machine.Decision) (map[string][]byte, error) {
 	changes := map[string][]byte{}
 	set := func(p string, data []byte) {
 		if cur, err := fsys.ReadFile(p); err == nil && bytes.Equal(cur, data) {
@@ -93,7 +100,25 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 	}
 
 	next := d.Status
-	next.Inputs = &api.Inputs{Paths: ob.paths, Digest: inputsDigest(snap, merged(fsys.Changes(), changes), ob.paths)}
+	rev, paths := ob.revision, ob.paths
+	if d.RevertTarget {
+		// What the target renders as once reverted: the promoted revision,
+		// unless an input cannot be put back (see revertInputs).
+		after, err := observe(snap, fork(snap, fsys, changes), c)
+		if err != nil {
+			return nil, fmt.Errorf("the reverted target: %w", err)
+		}
+		rev, paths = after.revision, after.paths
+		if rev != st.LastPromotedSpec {
+			next.LastAppliedSpec = rev
+			d.Body = append(d.Body, fmt.Sprintf("The revert leaves the target at revision %s, not at the promoted %s: an input changed since the promotion could not be put back.", rev, st.LastPromotedSpec))
+		}
+	}
+	next.Inputs = nil
+	if rev == next.LastAppliedSpec || rev == next.LastPromotedSpec {
+		next.Inputs = &api.Inputs{Paths: paths, Digest: inputsDigest(snap, merged(fsys.Changes(), changes), paths)}
+	}
+	d.Status = next
 	status, err := api.MarshalStatus(c, next)
 	if err != nil {
 		return nil, err

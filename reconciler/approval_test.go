@@ -94,7 +94,7 @@ func (g *ghWorld) toPromotionGate() {
 	for i := 0; i < 7; i++ {
 		g.pass(tick)
 	}
-	if last := g.last(); !strings.HasPrefix(last, "gitcanary: Halt podinfo.test advancement waiting for promotion approval pull request gitcanary/test/podinfo/promotion-") {
+	if last := g.last(); !strings.HasPrefix(last, "gitcanary: Halt podinfo.test advancement waiting for promotion approval pull request") {
 		g.t.Fatalf("not at the promotion gate: %s\n%s", last, g.logs)
 	}
 }
@@ -228,7 +228,7 @@ func TestRolloutGate(t *testing.T) {
 	bumpImage(g.world, "6.0.1")
 	g.setChecks(pass)
 	g.pass(tick)
-	if last := g.last(); !strings.HasPrefix(last, "gitcanary: Halt podinfo.test advancement waiting for approval pull request gitcanary/test/podinfo/rollout-") {
+	if last := g.last(); !strings.HasPrefix(last, "gitcanary: Halt podinfo.test advancement waiting for approval pull request") {
 		t.Fatalf("not at the rollout gate: %s", last)
 	}
 	if ls := gitRun(t, g.remote, "ls-tree", "--name-only", "main", gen); !strings.Contains(ls, "scale-down.yaml") {

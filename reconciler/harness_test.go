@@ -16,6 +16,14 @@ import (
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
+)
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+var (
+	pass = []machine.Check{{Metric: "request-success-rate", Passed: true, Summary: "request-success-rate 100.00% >= 99%"}}
+	fail = []machine.Check{{Metric: "request-success-rate", Halt: "Halt podinfo.test advancement success rate 50.00% < 99%", Summary: "request-success-rate 50.00% < 99%"}}
 )
 
 // gitRun runs the git CLI, as a user or CI would, and returns its output.
@@ -50,9 +58,9 @@ type world struct {
 	logs   *syncBuffer
 
 	mu      sync.Mutex
-	checks  []Check // what the next measurements return
-	measure int     // how often metrics were measured
-	hook    func()  // runs inside the next measurement, once
+	checks  []machine.Check // what the next measurements return
+	measure int             // how often metrics were measured
+	hook    func()          // runs inside the next measurement, once
 }
 
 func newWorld(t testing.TB, fixture string) *world {
@@ -83,7 +91,7 @@ func newWorld(t testing.TB, fixture string) *world {
 	return w
 }
 
-func (w *world) measureFunc(_ context.Context, _ *api.Canary, _ analysis.TemplateLookup, _ time.Time) []Check {
+func (w *world) measureFunc(_ context.Context, _ *api.Canary, _ analysis.TemplateLookup, _ time.Time) ([]machine.Check, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.measure++
@@ -91,10 +99,10 @@ func (w *world) measureFunc(_ context.Context, _ *api.Canary, _ analysis.Templat
 		w.hook = nil
 		h()
 	}
-	return w.checks
+	return w.checks, nil
 }
 
-func (w *world) setChecks(cs []Check) {
+func (w *world) setChecks(cs []machine.Check) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.checks = cs

@@ -1,10 +1,13 @@
 package reconciler
 
 import (
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // Trailer keys of gitcanary's commits.
@@ -18,9 +21,14 @@ const (
 
 // commitMessage renders a transition as a commit: the first event is the
 // subject, the others open the body, then the metric values and trailers.
-// rev is the revision the transition is about (the failed one on rollback).
-func commitMessage(c *api.Canary, d Decision, rev string) string {
+// A subject longer than maxSubject, or naming an address, is shortened (see
+// subject); the full event then opens the body.
+func commitMessage(c *api.Canary, d machine.Decision) string {
 	var body []string
+	subj, short := subject(d.Events[0].Text)
+	if short {
+		body = append(body, d.Events[0].Text)
+	}
 	for _, e := range d.Events[1:] {
 		body = append(body, e.Text)
 	}
@@ -33,10 +41,40 @@ func commitMessage(c *api.Canary, d Decision, rev string) string {
 		{Key: TrailerCanary, Value: c.ID()},
 		{Key: TrailerPhase, Value: string(st.Phase)},
 		{Key: TrailerWeight, Value: strconv.Itoa(st.CanaryWeight)},
-		{Key: TrailerRevision, Value: rev},
+		{Key: TrailerRevision, Value: d.Revision},
 	}
 	if st.FailedChecks > 0 {
 		trailers = append(trailers, gitops.Trailer{Key: TrailerFailedChecks, Value: strconv.Itoa(st.FailedChecks)})
 	}
-	return gitops.FormatMessage(d.Events[0].Text, body, trailers)
+	return gitops.FormatMessage(subj, body, trailers)
+}
+
+// maxSubject is the longest commit subject gitcanary writes.
+const maxSubject = 100
+
+// address matches what names a host in an error: a URL, or a host or IP
+// with a port.
+var address = regexp.MustCompile(`[a-z][a-z0-9+.-]*://\S+|\b[\w.-]+:\d{2,5}\b`)
+
+// subject shortens an event text for a commit subject when it is longer
+// than maxSubject or names an address (an error chain such as "Prometheus
+// query failed: running query failed: Post \"http://…\": dial tcp …:
+// connect: connection refused"): Flagger's text up to its first ": " and
+// the last cause of the chain ("Prometheus query failed: connection
+// refused"), cut to maxSubject. It reports whether it shortened the text.
+func subject(text string) (string, bool) {
+	if len(text) <= maxSubject && !address.MatchString(text) {
+		return text, false
+	}
+	out := text
+	if head, _, ok := strings.Cut(text, ": "); ok {
+		cause := text[strings.LastIndex(text, ": ")+2:]
+		out = address.ReplaceAllString(head, "…") + ": " + address.ReplaceAllString(cause, "…")
+	} else {
+		out = address.ReplaceAllString(text, "…")
+	}
+	if len(out) > maxSubject {
+		out = strings.TrimSpace(out[:maxSubject-len("…")]) + "…"
+	}
+	return out, true
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // Webhooks runs a canary's Flagger webhooks of one type (*webhooks.Caller).
@@ -28,32 +29,41 @@ func WithWebhooks(w Webhooks) Option { return func(r *Reconciler) { r.hooks = w 
 // nowhere).
 func WithDispatcher(d Dispatcher) Option { return func(r *Reconciler) { r.dispatcher = d } }
 
-// runHooks runs the canary's hooks of the types asked for and adds their
-// outcomes to obs. Each type runs once per pass: a retry after a rejected
-// push reuses the outcomes, as it reuses the metric checks. The error is
-// not a hook's verdict (ctx ended).
-func (r *Reconciler) runHooks(ctx context.Context, c *api.Canary, st api.Status, obs *Observation, types []string) error {
+// runHooks runs the canary's hooks of type typ and adds their outcome to
+// obs. Each type runs once per pass: a retry after a rejected push reuses
+// the outcome, as it reuses the metric checks. The error is not a hook's
+// verdict (ctx ended).
+func (r *Reconciler) runHooks(ctx context.Context, c *api.Canary, st api.Status, obs *machine.Observation, typ string) error {
 	ran := r.hookRuns[c.ID()]
 	if ran == nil {
 		ran = map[string]webhooks.Outcome{}
 		r.hookRuns[c.ID()] = ran
 	}
-	if obs.Hooks == nil {
-		obs.Hooks = map[string]webhooks.Outcome{}
-	}
-	for _, typ := range types {
-		out, ok := ran[typ]
-		if !ok {
-			var err error
-			if out, err = r.hooks.Gate(ctx, c, typ, st.Phase, obs.Revision); err != nil {
-				return fmt.Errorf("%s webhooks: %w", typ, err)
-			}
-			ran[typ] = out
-			r.logHooks(c, out)
+	out, ok := ran[typ]
+	if !ok {
+		var err error
+		if out, err = r.hooks.Gate(ctx, c, typ, st.Phase, obs.Revision); err != nil {
+			return fmt.Errorf("%s webhooks: %w", typ, err)
 		}
-		obs.Hooks[typ] = out
+		ran[typ] = out
+		r.logHooks(c, out)
 	}
+	if obs.Hooks == nil {
+		obs.Hooks = map[string]machine.HookOutcome{}
+	}
+	obs.Hooks[typ] = hookOutcome(out)
 	return nil
+}
+
+// hookOutcome is what the machine needs of a run of hooks.
+func hookOutcome(out webhooks.Outcome) machine.HookOutcome {
+	h := machine.HookOutcome{Passed: out.Passed, Halt: out.Halt}
+	for _, res := range out.Results {
+		if res.Err == nil && res.Text != "" {
+			h.Texts = append(h.Texts, res.Text)
+		}
+	}
+	return h
 }
 
 // logHooks logs what the hooks said. A closed confirm-traffic-increase gate

@@ -111,15 +111,17 @@ func inNamespace(objs []*yaml.RNode, ns string) []*yaml.RNode {
 	return out
 }
 
-// fork returns a fresh FS over snap with fsys's edits, so that scratch edits
-// and read recording do not touch fsys.
-func fork(snap *gitops.Snapshot, fsys *gitops.FS) *gitops.FS {
+// fork returns a fresh FS over snap with fsys's edits and then extra's, so
+// that scratch edits and read recording do not touch fsys.
+func fork(snap *gitops.Snapshot, fsys *gitops.FS, extra ...map[string][]byte) *gitops.FS {
 	n := gitops.NewFS(snap)
-	for p, d := range fsys.Changes() {
-		if d == nil {
-			n.Delete(p)
-		} else {
-			n.Set(p, d)
+	for _, changes := range append([]map[string][]byte{fsys.Changes()}, extra...) {
+		for p, d := range changes {
+			if d == nil {
+				n.Delete(p)
+			} else {
+				n.Set(p, d)
+			}
 		}
 	}
 	return n

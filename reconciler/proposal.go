@@ -10,6 +10,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // pendingProposal is a pull-request action decided in a pass, carried out
@@ -19,34 +20,34 @@ type pendingProposal struct {
 	ob     *observed
 	// wait is the status the proposal is built on (the waiting one).
 	wait     api.Status
-	proposal *Proposal
-	close    *Proposal
+	proposal *machine.Proposal
+	close    *machine.Proposal
 }
 
 // prState looks up the newest pull request of a gate's branch.
-func (r *Reconciler) prState(ctx context.Context, c *api.Canary, branch string) (PRState, error) {
+func (r *Reconciler) prState(ctx context.Context, c *api.Canary, branch string) (machine.PRState, error) {
 	if r.forge == nil {
-		return PRState{}, fmt.Errorf("%s: spec.gitops.approval: pull requests need GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
+		return machine.PRState{}, fmt.Errorf("%s: spec.gitops.approval: pull requests need GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
 	}
 	prs, err := r.forge.FindPullRequests(ctx, branch)
 	if err != nil {
-		return PRState{}, err
+		return machine.PRState{}, err
 	}
 	for _, pr := range prs { // newest first
 		if pr.HeadRef != branch {
 			continue
 		}
-		st := PRState{Number: pr.Number, Open: pr.Open(), Merged: pr.Merged, URL: pr.URL, HeadSHA: pr.HeadSHA}
+		st := machine.PRState{Number: pr.Number, Open: pr.Open(), Merged: pr.Merged, URL: pr.URL, HeadSHA: pr.HeadSHA}
 		if st.Open {
 			full, err := r.forge.GetPullRequest(ctx, pr.Number)
 			if err != nil {
-				return PRState{}, err
+				return machine.PRState{}, err
 			}
 			st.Approved, st.HeadSHA = full.Approved, full.HeadSHA
 		}
 		return st, nil
 	}
-	return PRState{}, nil
+	return machine.PRState{}, nil
 }
 
 // carryOut acts on a pull request after the pass pushed: closes it, merges
@@ -74,14 +75,14 @@ func (r *Reconciler) carryOut(ctx context.Context, snap *gitops.Snapshot, fsys *
 		return nil
 	}
 	next := pr.Next
-	changes, err := r.edits(snap, fsys, c, p.wait, p.ob, next)
+	changes, err := r.edits(snap, fsys, c, p.wait, p.ob, &next)
 	if err != nil {
 		return err
 	}
 	if err := r.renderCheck(snap, fsys, c, next.Status, changes); err != nil {
 		return err
 	}
-	tip, err := r.repo.Commit(base, changes, commitMessage(c, next, pr.Revision), r.opts.Repo.Author, next.Status.LastTransitionTime)
+	tip, err := r.repo.Commit(base, changes, commitMessage(c, next), r.opts.Repo.Author, next.Status.LastTransitionTime)
 	if err != nil {
 		return err
 	}
@@ -106,27 +107,27 @@ func images(ob *observed) string {
 	return strings.Join(containerImages(ob.in.Target), ", ")
 }
 
-func proposalTitle(c *api.Canary, p *Proposal, ob *observed) string {
+func proposalTitle(c *api.Canary, p *machine.Proposal, ob *observed) string {
 	what := images(ob)
 	if what == "" {
 		what = "revision " + p.Revision
 	}
-	if p.Gate == GateRollout {
+	if p.Gate == machine.GateRollout {
 		return fmt.Sprintf("Start canary %s: %s", c.Key(), what)
 	}
 	return fmt.Sprintf("Promote %s: %s", c.Key(), what)
 }
 
-func proposalBody(c *api.Canary, p *Proposal, ob *observed, events []Transition) string {
+func proposalBody(c *api.Canary, p *machine.Proposal, ob *observed, events []Transition) string {
 	var b strings.Builder
 	verb, field := "start the canary analysis of", "rollout"
-	if p.Gate == GatePromotion {
+	if p.Gate == machine.GatePromotion {
 		verb, field = "promote", "promotion"
 	}
 	fmt.Fprintf(&b, "gitcanary proposes to %s `%s` (revision `%s`), as `spec.gitops.approval.%s: pullRequest` in `%s` asks.\n\n",
 		verb, c.Key(), p.Revision, field, c.Source.Path)
 	b.WriteString("**Merge** this pull request to go on; **close** it to roll back. ")
-	if p.Gate == GatePromotion {
+	if p.Gate == machine.GatePromotion {
 		b.WriteString("The analysis keeps running while it is open; a failed check closes it.")
 	}
 	fmt.Fprintf(&b, "\n\n- Target: %s %s/%s\n- Images: %s\n", c.Spec.TargetRef.Kind, c.Metadata.Namespace, c.Spec.TargetRef.Name, images(ob))

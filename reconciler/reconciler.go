@@ -15,13 +15,20 @@ import (
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // maxAttempts bounds how often a pass decides again after a rejected push.
 const maxAttempts = 5
 
-// MeasureFunc runs a canary's metric checks.
-type MeasureFunc func(ctx context.Context, c *api.Canary, templates analysis.TemplateLookup, now time.Time) []Check
+// MeasureFunc runs a canary's metric checks. The error reports checks that
+// could not be measured (a query that failed, no metrics server): they are
+// failed checks all the same, and the pass reports the canary as an error.
+type MeasureFunc func(ctx context.Context, c *api.Canary, templates analysis.TemplateLookup, now time.Time) ([]machine.Check, error)
+
+// ProviderCheckFunc checks that a canary's metric providers answer, as
+// Flagger does when it initializes a canary.
+type ProviderCheckFunc func(ctx context.Context, c *api.Canary, templates analysis.TemplateLookup) error
 
 // Reconciler runs passes over one repository.
 type Reconciler struct {
@@ -38,8 +45,10 @@ type Reconciler struct {
 	idle map[string]string
 	// renders counts app renders, for tests and benchmarks.
 	renders int
-	forge   Forge
-	querier analysis.Querier
+	// providers checks a canary's metric providers when it is initialized.
+	providers ProviderCheckFunc
+	forge     Forge
+	querier   analysis.Querier
 	// hooks calls webhooks; hookRuns holds this pass's outcomes by canary
 	// ID and hook type. dispatcher notifies pushed transitions.
 	hooks      Webhooks
@@ -88,7 +97,7 @@ type PassResult struct {
 
 type transition struct {
 	canary *api.Canary
-	events []Event
+	events []machine.Event
 	// from is the phase before, status the one after the transition, of
 	// revision.
 	from     api.Phase
@@ -100,7 +109,7 @@ type transition struct {
 // resulting commits at once. When the push is rejected because someone else
 // pushed, it fetches and decides again from the new head.
 func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
-	checks := map[string][]Check{} // measured once per pass, even on retry
+	checks := map[string]measured{} // measured once per pass, even on retry
 	r.hookRuns = map[string]map[string]webhooks.Outcome{}
 	for attempt := 1; ; attempt++ {
 		res, err := r.attempt(ctx, checks)
@@ -114,7 +123,7 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 	}
 }
 
-func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (PassResult, error) {
+func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (PassResult, error) {
 	var res PassResult
 	head, err := r.repo.Fetch(ctx)
 	if err != nil {
@@ -145,13 +154,16 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 			log.Error(err, "reconcile failed")
 			continue
 		}
+		if d.unmeasured != nil {
+			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), d.unmeasured))
+		}
 		if d.proposal != nil {
 			proposals = append(proposals, *d.proposal)
 		}
 		if changes == nil {
 			continue
 		}
-		tip, err = r.repo.Commit(tip, changes, commitMessage(c, d.Decision, d.revision), r.opts.Repo.Author, r.now())
+		tip, err = r.repo.Commit(tip, changes, commitMessage(c, d.Decision), r.opts.Repo.Author, r.now())
 		if err != nil {
 			return res, fmt.Errorf("canary %s: commit: %w", c.Key(), err)
 		}
@@ -162,7 +174,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string][]Check) (Pa
 				fsys.Set(p, data)
 			}
 		}
-		done = append(done, transition{canary: c, events: d.Events, from: d.from, status: d.Status, revision: d.revision})
+		done = append(done, transition{canary: c, events: d.Events, from: d.from, status: d.Status, revision: d.Revision})
 		res.Commits++
 	}
 	if tip != head {
@@ -195,18 +207,25 @@ func (r *Reconciler) inShard(c *api.Canary) bool {
 	return h.Sum32()%r.shardN == r.shardI
 }
 
-// decided is a Decision with the revision it is about.
+// decided is a Decision with what the pass needs to carry it out.
 type decided struct {
-	Decision
-	revision string
-	from     api.Phase // the phase before
+	machine.Decision
+	from api.Phase // the phase before
 	// proposal is a pull-request action to carry out after the push.
 	proposal *pendingProposal
+	// unmeasured reports metric checks that could not be measured.
+	unmeasured error
+}
+
+// measured is a canary's metric checks of a pass.
+type measured struct {
+	checks []machine.Check
+	err    error
 }
 
 // reconcile decides one canary's next step and returns its file changes, or
 // nil changes when there is nothing to commit.
-func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string][]Check) (map[string][]byte, decided, error) {
+func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string]measured) (map[string][]byte, decided, error) {
 	var d decided
 	statusPath := path.Join(componentDir(c), StatusFile)
 	var st api.Status
@@ -215,14 +234,14 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 			return nil, d, err
 		}
 	}
-	var rq *Request
+	var rq *machine.Request
 	requestPath := path.Join(componentDir(c), RequestFile)
 	if data, err := fsys.ReadFile(requestPath); err == nil {
 		req, err := api.UnmarshalRequest(requestPath, data)
 		if err != nil {
 			return nil, d, err
 		}
-		rq = &Request{Action: req.Action, By: req.RequestedBy}
+		rq = &machine.Request{Action: req.Action, By: req.RequestedBy}
 	}
 	now := r.now()
 	if st.Phase != "" && rq == nil {
@@ -247,61 +266,29 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if err != nil {
 		return nil, d, err
 	}
-	obs := Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now}
+	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now}
 	if st.Phase != "" {
 		obs.Request = rq // honoured once the canary is initialized
 	}
-	d.Decision = Decide(c, st, obs)
-	for d.NeedGate || d.NeedChecks || d.NeedPR || len(d.NeedHooks) > 0 {
-		if len(d.NeedHooks) > 0 {
-			if err := r.runHooks(ctx, c, st, &obs, d.NeedHooks); err != nil {
-				return nil, d, err
-			}
-		}
-		if d.NeedPR {
-			pr, err := r.prState(ctx, c, st.Approval.Branch)
-			if err != nil {
-				return nil, d, err
-			}
-			obs.PR = &pr
-		}
-		if d.NeedGate {
-			g, err := r.syncGate(ctx, c, st, head, now)
-			if err != nil {
-				return nil, d, err
-			}
-			obs.Gate = &g
-		}
-		if d.NeedChecks {
-			cs, ok := checks[c.ID()]
-			if !ok {
-				cs = r.measure(ctx, c, tmpls, now)
-				checks[c.ID()] = cs
-			}
-			obs.Checks = cs
-		}
-		d.Decision = Decide(c, st, obs)
+	if d, err = r.decide(ctx, c, st, head, obs, tmpls, checks); err != nil {
+		return nil, d, err
 	}
-	d.revision = ob.revision
 	d.from = st.Phase
 	if d.Proposal != nil || d.Close != nil {
 		d.proposal = &pendingProposal{canary: c, ob: ob, wait: d.Status, proposal: d.Proposal, close: d.Close}
 	}
 	if !d.Commit {
 		log.V(1).Info("waiting", "reason", d.Wait, "since", now.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
-		if !st.Phase.Active() {
+		if d.Idle {
 			r.idle[c.ID()] = inputsDigest(snap, fsys.Changes(), ob.paths)
 		}
 		return nil, d, nil
 	}
-	if g := obs.Gate; g != nil && g.Open {
-		log.Info("sync gate open", "gate", g.Detail, "waited", g.Since.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
-	}
-	changes, err := r.edits(snap, fsys, c, st, ob, d.Decision)
+	changes, err := r.edits(snap, fsys, c, st, ob, &d.Decision)
 	if err != nil {
 		return nil, d, err
 	}
-	if obs.Request != nil {
+	if rq != nil && obs.Request != nil {
 		changes[requestPath] = nil
 	}
 	if err := r.renderCheck(snap, fsys, c, d.Status, changes); err != nil {
@@ -310,18 +297,83 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	return changes, d, nil
 }
 
+// decide runs the state machine on one tick, making each observation it
+// needs (once: a retry after a rejected push reuses the metrics and the
+// hooks' outcomes). The machine asks for each answer at most once; a
+// decision that still needs one after machine.MaxRounds is a bug reported
+// as an error, never a loop.
+func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, head plumbing.Hash, obs machine.Observation, tmpls analysis.TemplateLookup, checks map[string]measured) (decided, error) {
+	var out decided
+	for round := 0; ; round++ {
+		d := machine.Decide(c, st, obs)
+		out.Decision = d
+		if d.Need == machine.NeedNothing {
+			return out, nil
+		}
+		if round == machine.MaxRounds {
+			return out, fmt.Errorf("the state machine still needs %s after %d rounds", d.Need, round)
+		}
+		again := fmt.Errorf("the state machine asked for %s twice", d.Need)
+		switch d.Need {
+		case machine.NeedProviders:
+			if obs.Providers != nil {
+				return out, again
+			}
+			obs.Providers = &machine.Providers{Unchecked: r.providers == nil}
+			if r.providers != nil {
+				if err := r.providers(ctx, c, tmpls); err != nil {
+					obs.Providers.Err = err.Error()
+				}
+			}
+		case machine.NeedPR:
+			if obs.PR != nil {
+				return out, again
+			}
+			pr, err := r.prState(ctx, c, st.Approval.Branch)
+			if err != nil {
+				return out, err
+			}
+			obs.PR = &pr
+		case machine.NeedGate:
+			if obs.Gate != nil {
+				return out, again
+			}
+			g, err := r.syncGate(ctx, c, st, head, obs.Now)
+			if err != nil {
+				return out, err
+			}
+			if g.Open {
+				r.log.Info("sync gate open", "canary", c.Key(), "gate", g.Detail, "waited", g.Since.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
+			}
+			obs.Gate = &g
+		case machine.NeedMetrics:
+			if obs.Metrics != nil {
+				return out, again
+			}
+			m, ok := checks[c.ID()]
+			if !ok {
+				m.checks, m.err = r.measure(ctx, c, tmpls, obs.Now)
+				checks[c.ID()] = m
+			}
+			obs.Metrics = &machine.Metrics{Checks: m.checks}
+			out.unmeasured = m.err
+		case machine.NeedHooks:
+			if _, ok := obs.Hooks[d.Hook]; ok {
+				return out, again
+			}
+			if err := r.runHooks(ctx, c, st, &obs, d.Hook); err != nil {
+				return out, err
+			}
+		default:
+			return out, fmt.Errorf("the state machine needs %s, which gitcanary cannot observe", d.Need)
+		}
+	}
+}
+
 // renderCheck renders the app as the commit would leave it and checks the
 // result; a commit that does not pass is never pushed.
 func (r *Reconciler) renderCheck(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, changes map[string][]byte) error {
-	scratch := fork(snap, fsys)
-	for p, data := range changes {
-		if data == nil {
-			scratch.Delete(p)
-		} else {
-			scratch.Set(p, data)
-		}
-	}
-	objs, err := gitops.Render(scratch, c.Source.AppDir)
+	objs, err := gitops.Render(fork(snap, fsys, changes), c.Source.AppDir)
 	if err != nil {
 		return fmt.Errorf("render check: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // ErrPassFailed is returned by Run with --once when any canary or document
@@ -44,7 +45,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	options := []Option{WithQuerier(q), WithWebhooks(hooks), WithDispatcher(disp)}
+	options := []Option{WithQuerier(q), WithWebhooks(hooks), WithDispatcher(disp), WithProviderCheck(CheckProviders(q))}
 	if opts.GitHub.TokenFile != "" || os.Getenv("GITHUB_TOKEN") != "" {
 		f, err := forge.New(opts.GitHub, opts.Repo.URL, nil, forge.WithLogger(log))
 		if err != nil {
@@ -52,7 +53,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}
 		options = append(options, WithForge(f))
 	}
-	r, err := New(repo, opts, log, Measure(q, log), nil, options...)
+	r, err := New(repo, opts, log, Measure(q), nil, options...)
 	if err != nil {
 		return err
 	}
@@ -120,18 +121,28 @@ func NewQuerier(address string) (analysis.Querier, error) {
 	return p, nil
 }
 
-// Measure runs a canary's metric checks with q.
-func Measure(q analysis.Querier, log logr.Logger) MeasureFunc {
-	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup, now time.Time) []Check {
+// Measure runs a canary's metric checks with q. A check that could not be
+// measured (the query failed, no metrics server) fails, as in Flagger, and
+// is reported in the error.
+func Measure(q analysis.Querier) MeasureFunc {
+	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup, now time.Time) ([]machine.Check, error) {
 		results := analysis.Evaluate(ctx, q, c, tmpls, now)
-		out := make([]Check, 0, len(results))
+		out := make([]machine.Check, 0, len(results))
+		var errs []error
 		for _, res := range results {
 			if res.Err != nil {
-				log.Error(res.Err, "metric check failed", "canary", c.Key(), "metric", res.Metric)
+				errs = append(errs, fmt.Errorf("metric %s could not be measured: %w", res.Metric, res.Err))
 			}
-			out = append(out, Check{Metric: res.Metric, Passed: res.Passed, Halt: res.Halt, Summary: res.Summary})
+			out = append(out, machine.Check{Metric: res.Metric, Passed: res.Passed, Halt: res.Halt, Summary: res.Summary})
 		}
-		return out
+		return out, errors.Join(errs...)
+	}
+}
+
+// CheckProviders checks a canary's metric providers with q.
+func CheckProviders(q analysis.Querier) ProviderCheckFunc {
+	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup) error {
+		return analysis.CheckProviders(ctx, q, c, tmpls)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // Forge is what gitcanary needs of the Git host (GitHub): commit statuses
@@ -34,6 +35,10 @@ type Option func(*Reconciler)
 // WithForge sets the Git host client used by sync gates of type
 // commitStatus and by pull-request approvals.
 func WithForge(f Forge) Option { return func(r *Reconciler) { r.forge = f } }
+
+// WithProviderCheck sets how a canary's metric providers are checked when
+// it is initialized (default: not checked).
+func WithProviderCheck(f ProviderCheckFunc) Option { return func(r *Reconciler) { r.providers = f } }
 
 // WithQuerier sets the Prometheus querier used by sync gates of type
 // prometheus.
@@ -62,13 +67,13 @@ func (r *Reconciler) lastCommitOf(ctx context.Context, head plumbing.Hash, id st
 // syncGate asks the canary's sync gate whether the cluster has applied the
 // canary's last commit. Errors reaching GitHub or Prometheus leave the gate
 // closed (the timeout then counts); a missing configuration is an error.
-func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status, head plumbing.Hash, now time.Time) (Gate, error) {
+func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status, head plumbing.Hash, now time.Time) (machine.Gate, error) {
 	g := c.Spec.GitOps.SyncGate
 	sha := r.lastCommitOf(ctx, head, c.ID())
 	switch g.Type {
 	case "commitStatus":
 		if r.forge == nil {
-			return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type commitStatus needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
+			return machine.Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type commitStatus needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
 		}
 		cs, err := r.forge.CommitChecks(ctx, sha.String(), g.Context)
 		if err == nil && sha != head && cs.State != forge.CheckSuccess {
@@ -83,9 +88,9 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 		}
 		if err != nil {
 			r.log.Error(err, "sync gate", "canary", c.Key())
-			return Gate{}, nil
+			return machine.Gate{}, nil
 		}
-		gate := Gate{Open: cs.State == forge.CheckSuccess, Failed: cs.State == forge.CheckFailure, Since: cs.At,
+		gate := machine.Gate{Open: cs.State == forge.CheckSuccess, Failed: cs.State == forge.CheckFailure, Since: cs.At,
 			Detail: strings.TrimSuffix(cs.Context+": "+cs.Description, ": ")}
 		if gate.Since.IsZero() || gate.Since.Before(st.LastTransitionTime) {
 			// No time given: the gate opened no earlier than the commit.
@@ -94,7 +99,7 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 		return gate, nil
 	case "prometheus":
 		if r.querier == nil {
-			return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type prometheus needs --prometheus", c.Source)
+			return machine.Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type prometheus needs --prometheus", c.Source)
 		}
 		// The first time, since the last commit, at which the query had a
 		// value: that is when the gate opened.
@@ -102,17 +107,17 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 		q := fmt.Sprintf("min(min_over_time(timestamp((%s))[%ds:1s]))", g.Query, window)
 		v, err := r.querier.Query(ctx, q, now)
 		if errors.Is(err, analysis.ErrNoValuesFound) {
-			return Gate{}, nil
+			return machine.Gate{}, nil
 		}
 		if err != nil {
 			r.log.Error(err, "sync gate", "canary", c.Key())
-			return Gate{}, nil
+			return machine.Gate{}, nil
 		}
 		since := time.Unix(0, int64(v*1e9)).UTC()
 		if since.Before(st.LastTransitionTime) {
 			since = st.LastTransitionTime
 		}
-		return Gate{Open: true, Since: since, Detail: "query true"}, nil
+		return machine.Gate{Open: true, Since: since, Detail: "query true"}, nil
 	}
-	return Gate{}, fmt.Errorf("%s: spec.gitops.syncGate.type: unknown %q", c.Source, g.Type)
+	return machine.Gate{}, fmt.Errorf("%s: spec.gitops.syncGate.type: unknown %q", c.Source, g.Type)
 }

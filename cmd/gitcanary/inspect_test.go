@@ -15,6 +15,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -47,17 +48,17 @@ func recordedRollout(t *testing.T) string {
 	}
 	defer repo.Close()
 	healthy := true
-	measure := func(context.Context, *api.Canary, analysis.TemplateLookup, time.Time) []reconciler.Check {
+	measure := func(context.Context, *api.Canary, analysis.TemplateLookup, time.Time) ([]machine.Check, error) {
 		if healthy {
-			return []reconciler.Check{
+			return []machine.Check{
 				{Metric: "request-success-rate", Passed: true, Summary: "request-success-rate 99.95% >= 99%"},
 				{Metric: "request-duration", Passed: true, Summary: "request-duration 212ms <= 500ms"},
-			}
+			}, nil
 		}
-		return []reconciler.Check{
+		return []machine.Check{
 			{Metric: "request-success-rate", Halt: "Halt podinfo.test advancement success rate 69.17% < 99%", Summary: "request-success-rate 69.17% < 99%"},
 			{Metric: "request-duration", Passed: true, Summary: "request-duration 230ms <= 500ms"},
-		}
+		}, nil
 	}
 	rec, err := reconciler.New(repo, opts, logr.Discard(), measure, func() time.Time { return now })
 	if err != nil {

@@ -59,6 +59,10 @@ type Status struct {
 	// Paused is set by `gitcanary pause` and cleared by `resume`: a paused
 	// canary makes no transition.
 	Paused bool `json:"paused,omitempty"`
+	// PausedBy is who paused the canary ("Name <email>") and PausedAt
+	// when; both are cleared by resume.
+	PausedBy string     `json:"pausedBy,omitempty"`
+	PausedAt *time.Time `json:"pausedAt,omitempty"`
 	// Inputs are the files the target is rendered from; a pass that finds
 	// them unchanged needs no render.
 	Inputs             *Inputs     `json:"inputs,omitempty"`

@@ -1,4 +1,4 @@
-package reconciler
+package machine
 
 import (
 	"fmt"
@@ -20,6 +20,8 @@ func info(format string, args ...any) Event {
 func warning(format string, args ...any) Event {
 	return Event{Text: fmt.Sprintf(format, args...), Warning: true}
 }
+
+// Flagger's event texts (REFERENCE.md, "Event texts").
 
 func evInitialized(c *api.Canary) Event { return info("Initialization done! %s", c.Key()) }
 func evNewRevision(c *api.Canary) Event { return info("New revision detected! Scaling up %s", c.Key()) }
@@ -44,4 +46,8 @@ func evSkipped(c *api.Canary) Event {
 func evCanaryFailed(c *api.Canary) Event { return warning("Canary failed! Scaling down %s", c.Key()) }
 func evRollback(c *api.Canary, n int) Event {
 	return warning("Rolling back %s failed checks threshold reached %d", c.Key(), n)
+}
+func evProvidersAvailable() Event { return info("all the metrics providers are available!") }
+func evProvidersError(err string) Event {
+	return warning("Error checking metric providers: %s", err)
 }

@@ -1,4 +1,4 @@
-package reconciler
+package machine
 
 import (
 	"strings"
@@ -97,12 +97,16 @@ func TestTransitions(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(c)
 			}
-			d := Decide(c, tt.st, Observation{Revision: tt.rev, Head: "c9", Now: tt.now, Checks: tt.checks})
-			if d.Commit != tt.commit || d.NeedChecks != tt.needChecks {
-				t.Fatalf("commit=%v needChecks=%v, want %v %v (wait %q)", d.Commit, d.NeedChecks, tt.commit, tt.needChecks, d.Wait)
+			obs := Observation{Revision: tt.rev, Head: "c9", Now: tt.now}
+			if tt.checks != nil {
+				obs.Metrics = &Metrics{Checks: tt.checks}
+			}
+			d := Decide(c, tt.st, obs)
+			if d.Commit != tt.commit || (d.Need == NeedMetrics) != tt.needChecks {
+				t.Fatalf("commit=%v need=%v, want %v %v (wait %q)", d.Commit, d.Need, tt.commit, tt.needChecks, d.Wait)
 			}
 			if !d.Commit {
-				if !d.NeedChecks && d.Wait == "" {
+				if d.Need == NeedNothing && d.Wait == "" {
 					t.Errorf("no transition and no reason to wait")
 				}
 				return

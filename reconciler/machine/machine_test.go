@@ -1,4 +1,4 @@
-package reconciler
+package machine
 
 import (
 	"strings"
@@ -38,14 +38,14 @@ func (d *driver) tick(checks []Check) Decision {
 	d.now = d.now.Add(d.c.Spec.Analysis.Interval.Duration)
 	obs := Observation{Revision: d.rev, Head: "head-" + d.rev, Now: d.now}
 	dec := Decide(d.c, d.st, obs)
-	if dec.NeedChecks {
+	if dec.Need == NeedMetrics {
 		if checks == nil {
 			d.t.Fatalf("tick at %s: checks needed but none given (status %+v)", d.now, d.st)
 		}
-		obs.Checks = checks
+		obs.Metrics = &Metrics{Checks: checks}
 		dec = Decide(d.c, d.st, obs)
-		if dec.NeedChecks {
-			d.t.Fatal("NeedChecks twice")
+		if dec.Need != NeedNothing {
+			d.t.Fatalf("need %s after the metrics", dec.Need)
 		}
 	}
 	if dec.Commit {
@@ -220,7 +220,8 @@ func TestStepWeightPromotion(t *testing.T) {
 		"Advance podinfo.test primary weight 30",
 		"Advance podinfo.test primary weight 60",
 		"Advance podinfo.test primary weight 90",
-		"Routing all traffic to primary",
+		// Flagger's runPromotionTrafficShift says so for the last step too.
+		"Advance podinfo.test primary weight 100",
 		"Promotion completed! Scaling down podinfo.test",
 	)
 }
@@ -246,7 +247,7 @@ func TestNotDueAndSuspend(t *testing.T) {
 	d.rev = "v2"
 	d.tick(nil)
 	early := Decide(c, d.st, Observation{Revision: "v2", Now: d.now.Add(3 * time.Second)})
-	if early.Commit || early.NeedChecks || early.Wait != "next step due in 7s" {
+	if early.Commit || early.Need != NeedNothing || early.Wait != "next step due in 7s" {
 		t.Errorf("not due: %+v", early)
 	}
 	c.Spec.Suspend = true

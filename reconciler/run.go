@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/analysis/secrets"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
@@ -52,7 +53,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}
 		options = append(options, WithForge(f))
 	}
-	r, err := New(repo, opts, log, Measure(q, log), nil, options...)
+	r, err := New(repo, opts, log, Measure(q, log, analysis.WithSecrets(secrets.Dir(opts.SecretsDir))), nil, options...)
 	if err != nil {
 		return err
 	}
@@ -120,10 +121,13 @@ func NewQuerier(address string) (analysis.Querier, error) {
 	return p, nil
 }
 
-// Measure runs a canary's metric checks with q.
-func Measure(q analysis.Querier, log logr.Logger) MeasureFunc {
+// Measure runs a canary's metric checks with one long-lived
+// analysis.Evaluator on q (the default Prometheus server), built with opts
+// (the Secrets of MetricTemplates).
+func Measure(q analysis.Querier, log logr.Logger, opts ...analysis.EvalOption) MeasureFunc {
+	ev := analysis.NewEvaluator(q, opts...)
 	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup, now time.Time) []Check {
-		results := analysis.Evaluate(ctx, q, c, tmpls, now)
+		results := ev.Evaluate(ctx, c, tmpls, now)
 		out := make([]Check, 0, len(results))
 		for _, res := range results {
 			if res.Err != nil {

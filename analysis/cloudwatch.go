@@ -169,7 +169,7 @@ func cloudwatchError(err error) error {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}
-	if json.Unmarshal([]byte(se.Body), &a) != nil || a.Type == "" {
+	if json.Unmarshal([]byte(se.raw), &a) != nil || a.Type == "" {
 		return err
 	}
 	code := a.Type[strings.LastIndex(a.Type, "#")+1:]

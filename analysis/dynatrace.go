@@ -113,7 +113,7 @@ func dynatraceError(err error) error {
 			Message string `json:"message"`
 		} `json:"error"`
 	}
-	if json.Unmarshal([]byte(se.Body), &a) == nil && a.Error.Message != "" {
+	if json.Unmarshal([]byte(se.raw), &a) == nil && a.Error.Message != "" {
 		return fmt.Errorf("dynatrace: HTTP %d: %s", se.Code, a.Error.Message)
 	}
 	return err

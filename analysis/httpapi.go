@@ -21,6 +21,8 @@ type StatusError struct {
 	Code int
 	// Body is the start of the answer, on one line.
 	Body string
+	// raw is the whole answer, for providers that decode their errors.
+	raw string
 }
 
 func (e *StatusError) Error() string {
@@ -55,7 +57,7 @@ func send(c *http.Client, req *http.Request, accept ...int) ([]byte, int, error)
 		ok = ok || resp.StatusCode == code
 	}
 	if !ok {
-		return body, resp.StatusCode, &StatusError{Code: resp.StatusCode, Body: clip(string(body))}
+		return body, resp.StatusCode, &StatusError{Code: resp.StatusCode, Body: clip(string(body)), raw: string(body)}
 	}
 	return body, resp.StatusCode, nil
 }

@@ -121,7 +121,7 @@ func (i *influxdb) run(ctx context.Context, query string) (*influxRecord, error)
 				Code    string `json:"code"`
 				Message string `json:"message"`
 			}
-			if json.Unmarshal([]byte(se.Body), &e) == nil && e.Message != "" {
+			if json.Unmarshal([]byte(se.raw), &e) == nil && e.Message != "" {
 				return nil, fmt.Errorf("influxdb: HTTP %d: %s: %s", se.Code, e.Code, e.Message)
 			}
 		}

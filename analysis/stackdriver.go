@@ -215,7 +215,7 @@ func googleError(err error) error {
 			Status  string `json:"status"`
 		} `json:"error"`
 	}
-	if json.Unmarshal([]byte(se.Body), &a) != nil || a.Error.Message == "" {
+	if json.Unmarshal([]byte(se.raw), &a) != nil || a.Error.Message == "" {
 		return err
 	}
 	return &StatusError{Code: se.Code, Body: a.Error.Status + ": " + a.Error.Message}

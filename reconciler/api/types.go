@@ -228,6 +228,8 @@ type Hook struct {
 	Metadata  map[string]string `json:"metadata,omitempty"`
 	Retries   int               `json:"retries,omitempty"`
 	MuteAlert bool              `json:"muteAlert,omitempty"`
+	// DisableTLS skips the verification of the hook's TLS certificate.
+	DisableTLS bool `json:"disableTLS,omitempty"`
 }
 
 // Alert references an AlertProvider.

@@ -391,8 +391,7 @@ func TestStackdriver(t *testing.T) {
 		t.Fatal(err)
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	var gsrv *standIn
-	gsrv = newStandIn(t, func(w http.ResponseWriter, r *http.Request, body string) {
+	gsrv := newStandIn(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		switch r.URL.Path {
 		case "/token":
 			if !strings.Contains(body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer") || !strings.Contains(body, "assertion=") {

@@ -7,35 +7,41 @@ import (
 	"strings"
 )
 
-// authRoundTripper adds credentials read from files to every request. The
-// files are read per request so that rotated credentials are picked up;
-// errors name the file, never its content.
+// Credentials authenticate requests to a metrics server: a bearer token,
+// or a username and password for basic auth.
+type Credentials struct {
+	Token    string
+	Username string
+	Password string
+}
+
+// authRoundTripper adds credentials, read at each request so that rotated
+// ones are picked up, and extra headers to every request. Errors name
+// where the credentials come from, never their content.
 type authRoundTripper struct {
-	next      http.RoundTripper
-	tokenFile string
-	userFile  string
-	passFile  string
+	next    http.RoundTripper
+	creds   func() (Credentials, error)
+	headers http.Header
 }
 
 func (a *authRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
-	switch {
-	case a.tokenFile != "":
-		token, err := readSecretFile(a.tokenFile)
+	for k, vs := range a.headers {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if a.creds != nil {
+		c, err := a.creds()
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
-	case a.userFile != "":
-		user, err := readSecretFile(a.userFile)
-		if err != nil {
-			return nil, err
+		switch {
+		case c.Token != "":
+			req.Header.Set("Authorization", "Bearer "+c.Token)
+		case c.Username != "":
+			req.SetBasicAuth(c.Username, c.Password)
 		}
-		pass, err := readSecretFile(a.passFile)
-		if err != nil {
-			return nil, err
-		}
-		req.SetBasicAuth(user, pass)
 	}
 	return a.next.RoundTrip(req)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
 	"time"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
@@ -13,22 +12,28 @@ import (
 // onlineQuery is what Flagger runs to see that a Prometheus server answers.
 const onlineQuery = "vector(1)"
 
-// CheckProviders checks that the metrics servers of every metric of the
-// canary answer, as Flagger does when a canary is initialized. The error
-// joins one error per unreachable server or missing template; show it with
-// ProvidersCheckFailed. It does not fail a check by itself.
-func CheckProviders(ctx context.Context, q Querier, c *api.Canary, templates TemplateLookup, opts ...EvalOption) error {
+// ProvidersAvailable is Flagger's event text when every metrics provider of
+// a canary answered (see CheckProviders).
+const ProvidersAvailable = "all the metrics providers are available!"
+
+// CheckProviders checks that the metrics provider of every metric of the
+// canary answers with its credentials, as Flagger does once when a canary
+// starts: the default Prometheus server (builtin and inline queries, or
+// spec.metricsServer) with vector(1), and each MetricTemplate's provider
+// with its own online check (Datadog's key validation, a CloudWatch call
+// the credentials must be allowed, ...). The error joins one error per
+// unreachable provider or missing template; show it with
+// ProvidersCheckFailed, and ProvidersAvailable when it is nil. It fails no
+// check by itself.
+func (ev *Evaluator) CheckProviders(ctx context.Context, c *api.Canary, templates TemplateLookup) error {
 	a := c.Spec.Analysis
+	if a == nil {
+		a = c.Spec.CanaryAnalysis
+	}
 	if a == nil {
 		return nil
 	}
-	e := &evaluator{q: q, c: c, templates: templates}
-	for _, opt := range opts {
-		opt(e)
-	}
-	if e.factory == nil {
-		e.factory = NewPrometheusFactory("")
-	}
+	e := &evaluator{Evaluator: ev, c: c, templates: templates}
 	var errs []error
 	defaultChecked := false
 	for _, m := range a.Metrics {
@@ -37,9 +42,9 @@ func CheckProviders(ctx context.Context, q Querier, c *api.Canary, templates Tem
 				continue
 			}
 			defaultChecked = true
-			dq, _, err := e.defaultQuerier()
+			dq, _, err := e.defaultQuerier(m)
 			if err == nil {
-				err = online(ctx, dq)
+				err = isOnline(ctx, dq)
 			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("prometheus not available: %w", err))
@@ -59,23 +64,29 @@ func CheckProviders(ctx context.Context, q Querier, c *api.Canary, templates Tem
 			errs = append(errs, fmt.Errorf("metric template %s.%s error: MetricTemplate %s/%s not found in the repository", name, ns, ns, name))
 			continue
 		}
-		var tq Querier
-		var err error
-		if p := t.Spec.Provider; p.Address == "" && p.SecretRef == nil && !p.InsecureSkipVerify {
-			if tq = q; tq == nil {
-				err = errors.New("no default Prometheus server configured")
-			}
-		} else {
-			tq, err = e.factory.Querier(p, t.Metadata.Namespace)
-		}
+		tq, err := e.templateQuerier(t, m)
 		if err == nil {
-			err = online(ctx, tq)
+			err = isOnline(ctx, tq)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s in metric template %s.%s not available: %w", t.Spec.Provider.Type, t.Metadata.Name, t.Metadata.Namespace, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckProviders is NewEvaluator(q, opts...).CheckProviders(ctx, c,
+// templates).
+func CheckProviders(ctx context.Context, q Querier, c *api.Canary, templates TemplateLookup, opts ...EvalOption) error {
+	return NewEvaluator(q, opts...).CheckProviders(ctx, c, templates)
+}
+
+// isOnline uses the provider's own check, or Flagger's Prometheus probe.
+func isOnline(ctx context.Context, q Querier) error {
+	if oc, ok := q.(OnlineChecker); ok {
+		return oc.IsOnline(ctx)
+	}
+	return online(ctx, q)
 }
 
 func online(ctx context.Context, q Querier) error {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gitcanary/gitcanary/analysis/secrets"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -36,6 +37,9 @@ type Result struct {
 	// Summary is one line for the commit body, e.g.
 	// "request-success-rate 99.87% >= 99%".
 	Summary string
+	// Compare is the comparison with the primary, for a metric with a
+	// compare block whose threshold check passed.
+	Compare *Comparison
 }
 
 // Failed returns the first failed check, if any.
@@ -48,16 +52,45 @@ func Failed(results []Result) (Result, bool) {
 	return Result{}, false
 }
 
-// EvalOption configures Evaluate.
-type EvalOption func(*evaluator)
+// EvalOption configures an Evaluator.
+type EvalOption func(*Evaluator)
 
 // WithQuerierFactory sets how Queriers are built for MetricTemplates with
-// their own address and for a canary's spec.metricsServer (default: a
-// PrometheusFactory without credentials directory). Pass one long-lived
-// factory so that its clients, and their connections, are reused across
-// evaluations.
+// their own provider and for a canary's spec.metricsServer (default: a
+// Factory reading Secrets with WithSecrets' reader).
 func WithQuerierFactory(f QuerierFactory) EvalOption {
-	return func(e *evaluator) { e.factory = f }
+	return func(e *Evaluator) { e.factory = f }
+}
+
+// WithSecrets sets where MetricTemplate secretRefs are read from (run
+// --secrets-dir: secrets.Dir). Without it a template with a secretRef
+// fails, saying no secrets directory is configured.
+func WithSecrets(r secrets.Reader) EvalOption {
+	return func(e *Evaluator) { e.secrets = r }
+}
+
+// Evaluator runs the metric checks of canaries. Build one per process
+// with NewEvaluator: it keeps the providers' HTTP connections and the
+// samples of providers that are compared check by check.
+type Evaluator struct {
+	q       Querier
+	factory QuerierFactory
+	secrets secrets.Reader
+	samples *sampleStore
+}
+
+// NewEvaluator returns an Evaluator whose builtin queries, inline queries
+// and address-less prometheus templates run on q (run --prometheus; nil:
+// they fail saying no server is configured).
+func NewEvaluator(q Querier, opts ...EvalOption) *Evaluator {
+	e := &Evaluator{q: q, samples: newSampleStore()}
+	for _, opt := range opts {
+		opt(e)
+	}
+	if e.factory == nil {
+		e.factory = NewFactory(e.secrets)
+	}
+	return e
 }
 
 // Evaluate runs every metric of the canary's analysis at time now and
@@ -68,16 +101,18 @@ func WithQuerierFactory(f QuerierFactory) EvalOption {
 //     when set;
 //   - a metric with templateRef (even one named like a builtin) runs the
 //     MetricTemplate found in templates (namespace defaults to the
-//     canary's), on the template's address, or on q when it has none;
+//     canary's), on the template's provider, or on q when it is a
+//     prometheus template without address;
 //   - a v1alpha3 inline query runs as written, on the same server as the
 //     builtin queries.
 //
 // A metric without thresholdRange has max 0 (min 0 for
 // request-success-rate), as in Flagger. request-duration compares and
 // prints whole milliseconds. No data fails the check unless onNoData is
-// "skip"; a query error fails it too. Every metric is run, in order; use
-// Failed for the first failure.
-func Evaluate(ctx context.Context, q Querier, c *api.Canary, templates TemplateLookup, now time.Time, opts ...EvalOption) []Result {
+// "skip"; a query error fails it too. A metric with a compare block whose
+// threshold check passed is then compared with the primary (see Compare).
+// Every metric is run, in order; use Failed for the first failure.
+func (ev *Evaluator) Evaluate(ctx context.Context, c *api.Canary, templates TemplateLookup, now time.Time) []Result {
 	a := c.Spec.Analysis
 	if a == nil {
 		a = c.Spec.CanaryAnalysis
@@ -85,13 +120,7 @@ func Evaluate(ctx context.Context, q Querier, c *api.Canary, templates TemplateL
 	if a == nil {
 		return nil
 	}
-	e := &evaluator{q: q, c: c, templates: templates, now: now}
-	for _, opt := range opts {
-		opt(e)
-	}
-	if e.factory == nil {
-		e.factory = NewPrometheusFactory("")
-	}
+	e := &evaluator{Evaluator: ev, c: c, templates: templates, now: now}
 	out := make([]Result, 0, len(a.Metrics))
 	for _, m := range a.Metrics {
 		out = append(out, e.metric(ctx, m))
@@ -99,12 +128,18 @@ func Evaluate(ctx context.Context, q Querier, c *api.Canary, templates TemplateL
 	return out
 }
 
+// Evaluate is NewEvaluator(q, opts...).Evaluate(ctx, c, templates, now):
+// for one-off evaluations; a process keeps one Evaluator.
+func Evaluate(ctx context.Context, q Querier, c *api.Canary, templates TemplateLookup, now time.Time, opts ...EvalOption) []Result {
+	return NewEvaluator(q, opts...).Evaluate(ctx, c, templates, now)
+}
+
+// evaluator is one evaluation of one canary.
 type evaluator struct {
-	q         Querier
+	*Evaluator
 	c         *api.Canary
 	templates TemplateLookup
 	now       time.Time
-	factory   QuerierFactory
 }
 
 // metricKind selects the judge and the texts.
@@ -129,6 +164,20 @@ func (e *evaluator) metric(ctx context.Context, m api.Metric) Result {
 	return failed(m, err, customQueryFailed(m.Name, err))
 }
 
+// source is where and how a metric is measured.
+type source struct {
+	q Querier
+	// tmpl is the query template, query its rendering for the canary.
+	tmpl, query string
+	kind        metricKind
+	sampling    Sampling
+	// noValues is the halt text for no data, failText the one for an
+	// error, which errPrefix prefixes.
+	noValues  string
+	failText  func(error) string
+	errPrefix string
+}
+
 func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 	provider := e.c.Spec.Provider
 	tmpl, ok := Builtin(provider, m.Name)
@@ -141,42 +190,31 @@ func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 		err = fmt.Errorf("rendering query failed: %w", err)
 		return failed(m, err, builtinQueryFailed(err))
 	}
-	q, halt, err := e.defaultQuerier()
+	q, halt, err := e.defaultQuerier(m)
 	if err != nil {
 		return failed(m, err, halt)
-	}
-	v, err := q.Query(ctx, query, e.now)
-	switch {
-	case errors.Is(err, ErrNoValuesFound):
-		return noData(m, query, haltNoValuesBuiltin(provider, m.Name, e.c.Spec.TargetRef.Name, e.c.Metadata.Namespace))
-	case err != nil:
-		err = fmt.Errorf("running query failed: %w", err)
-		r := failed(m, err, builtinQueryFailed(err))
-		r.Query = query
-		return r
 	}
 	kind := kindSuccessRate
 	if m.Name == api.MetricRequestDuration {
 		kind = kindDuration
 	}
-	return judge(e.c.Key(), m, kind, query, v)
+	return e.measure(ctx, m, source{
+		q: q, tmpl: tmpl, query: query, kind: kind, sampling: SampleRange,
+		noValues: haltNoValuesBuiltin(provider, m.Name, e.c.Spec.TargetRef.Name, e.c.Metadata.Namespace),
+		failText: builtinQueryFailed, errPrefix: "running query failed",
+	})
 }
 
 func (e *evaluator) inline(ctx context.Context, m api.Metric) Result {
-	q, halt, err := e.defaultQuerier()
+	q, halt, err := e.defaultQuerier(m)
 	if err != nil {
 		return failed(m, err, halt)
 	}
-	v, err := q.Query(ctx, m.Query, e.now)
-	switch {
-	case errors.Is(err, ErrNoValuesFound):
-		return noData(m, m.Query, haltNoValuesInline(m.Name))
-	case err != nil:
-		r := failed(m, err, inlineQueryFailed(m.Name, err))
-		r.Query = m.Query
-		return r
-	}
-	return judge(e.c.Key(), m, kindCustom, m.Query, v)
+	return e.measure(ctx, m, source{
+		q: q, tmpl: m.Query, query: m.Query, kind: kindCustom, sampling: SampleRange,
+		noValues: haltNoValuesInline(m.Name),
+		failText: func(err error) string { return inlineQueryFailed(m.Name, err) },
+	})
 }
 
 func (e *evaluator) custom(ctx context.Context, m api.Metric) Result {
@@ -195,36 +233,60 @@ func (e *evaluator) custom(ctx context.Context, m api.Metric) Result {
 	}
 	query, err := Render(t.Spec.Query, ModelFor(e.c, m))
 	if err != nil {
+		err = fmt.Errorf("%s: spec.query: %w", t.Source, err)
 		return failed(m, err, templateRenderFailed(name, ns, err))
 	}
-	var q Querier
-	p := t.Spec.Provider
-	if p.Address == "" && p.SecretRef == nil && !p.InsecureSkipVerify && p.Type == ProviderPrometheus {
-		q = e.q
-		if q == nil {
-			err := errors.New("the template has no address and no default Prometheus server is configured")
-			return failed(m, err, templateProviderFailed(name, ns, p.Type, err))
-		}
-	} else if q, err = e.factory.Querier(p, t.Metadata.Namespace); err != nil {
-		return failed(m, err, templateProviderFailed(name, ns, p.Type, err))
+	q, err := e.templateQuerier(t, m)
+	if err != nil {
+		return failed(m, err, templateProviderFailed(name, ns, t.Spec.Provider.Type, err))
 	}
-	v, err := q.Query(ctx, query, e.now)
+	return e.measure(ctx, m, source{
+		q: q, tmpl: t.Spec.Query, query: query, kind: kindCustom, sampling: SamplingOf(t.Spec.Provider.Type),
+		noValues: haltNoValuesCustom(m.Name),
+		failText: func(err error) string { return customQueryFailed(m.Name, err) },
+	})
+}
+
+// templateQuerier returns the Querier of a template's provider: the
+// default server for a prometheus template without address.
+func (e *evaluator) templateQuerier(t *MetricTemplate, m api.Metric) (Querier, error) {
+	p := t.Spec.Provider
+	if p.Address == "" && p.SecretRef == nil && !p.InsecureSkipVerify && len(p.Headers) == 0 && p.Type == ProviderPrometheus {
+		if e.q == nil {
+			return nil, errors.New("the template has no address and no default Prometheus server is configured")
+		}
+		return e.q, nil
+	}
+	return e.factory.Querier(p, t.Metadata.Namespace, m.Interval.Duration)
+}
+
+// measure runs the canary's query, judges it, and compares it with the
+// primary when the metric asks and the threshold check passed.
+func (e *evaluator) measure(ctx context.Context, m api.Metric, src source) Result {
+	v, err := src.q.Query(ctx, src.query, e.now)
 	switch {
 	case errors.Is(err, ErrNoValuesFound):
-		return noData(m, query, haltNoValuesCustom(m.Name))
+		return noData(m, src.query, src.noValues)
 	case err != nil:
-		r := failed(m, err, customQueryFailed(m.Name, err))
-		r.Query = query
+		if src.errPrefix != "" {
+			err = fmt.Errorf("%s: %w", src.errPrefix, err)
+		}
+		r := failed(m, err, src.failText(err))
+		r.Query = src.query
 		return r
 	}
-	return judge(e.c.Key(), m, kindCustom, query, v)
+	r := judge(e.c.Key(), m, src.kind, src.query, v)
+	if r.Passed && m.Compare != nil {
+		e.compare(ctx, m, src, &r)
+	}
+	return r
 }
 
 // defaultQuerier is spec.metricsServer's Querier when set, q otherwise.
 // On error it also returns the Flagger text to halt with.
-func (e *evaluator) defaultQuerier() (Querier, string, error) {
+func (e *evaluator) defaultQuerier(m api.Metric) (Querier, string, error) {
 	if addr := e.c.Spec.MetricsServer; addr != "" {
-		q, err := e.factory.Querier(Provider{Type: ProviderPrometheus, Address: addr}, e.c.Metadata.Namespace)
+		q, err := e.factory.Querier(Provider{Type: ProviderPrometheus, Address: addr}, e.c.Metadata.Namespace, m.Interval.Duration)
 		if err != nil {
 			return nil, metricsServerFailed(redact(addr), err), err
 		}

@@ -181,8 +181,8 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "template variable missing", metric: api.Metric{Name: "errors", TemplateRef: &api.TemplateRef{Name: "remote", Namespace: "monitoring"}}, q: value(0), wantErr: true,
 			want: analysis.Result{
-				Halt:    "Metric template remote.monitoring query render error: rendering query: the query uses variables.zone but the metric's templateVariables do not set zone",
-				Summary: "errors error: rendering query: the query uses variables.zone but the metric's templateVariables do not set zone",
+				Halt:    "Metric template remote.monitoring query render error: metrics.yaml: document 1: spec.query: rendering query: the query uses variables.zone but the metric's templateVariables do not set zone",
+				Summary: "errors error: metrics.yaml: document 1: spec.query: rendering query: the query uses variables.zone but the metric's templateVariables do not set zone",
 			},
 		},
 		{
@@ -268,7 +268,7 @@ func TestEvaluateQuerierFactory(t *testing.T) {
 	}
 	var calls []call
 	var queries []string
-	factory := analysis.QuerierFactoryFunc(func(p analysis.Provider, ns string) (analysis.Querier, error) {
+	factory := analysis.QuerierFactoryFunc(func(p analysis.Provider, ns string, _ time.Duration) (analysis.Querier, error) {
 		calls = append(calls, call{p, ns})
 		if strings.Contains(p.Address, "broken") {
 			return nil, errors.New("cannot connect")

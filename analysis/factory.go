@@ -1,102 +1,120 @@
 package analysis
 
 import (
+	"crypto/tls"
 	"fmt"
-	"os"
-	"path/filepath"
+	"net/http"
 	"regexp"
-	"strconv"
-	"sync"
+	"strings"
+	"time"
+
+	"github.com/gitcanary/gitcanary/analysis/secrets"
 )
 
 // QuerierFactory returns the Querier of a metrics server other than the
 // default one: a MetricTemplate's provider (namespace is the template's,
-// where its secretRef lives) or a canary's spec.metricsServer.
+// where its secretRef lives; interval is the metric's, the window
+// providers such as Datadog query over) or a canary's spec.metricsServer.
 type QuerierFactory interface {
-	Querier(p Provider, namespace string) (Querier, error)
+	Querier(p Provider, namespace string, interval time.Duration) (Querier, error)
 }
 
 // QuerierFactoryFunc adapts a function to the QuerierFactory interface.
-type QuerierFactoryFunc func(p Provider, namespace string) (Querier, error)
+type QuerierFactoryFunc func(p Provider, namespace string, interval time.Duration) (Querier, error)
 
-// Querier calls f(p, namespace).
-func (f QuerierFactoryFunc) Querier(p Provider, namespace string) (Querier, error) {
-	return f(p, namespace)
+// Querier calls f(p, namespace, interval).
+func (f QuerierFactoryFunc) Querier(p Provider, namespace string, interval time.Duration) (Querier, error) {
+	return f(p, namespace, interval)
 }
 
-// PrometheusFactory is the QuerierFactory for prometheus providers. It
-// keeps one client per distinct provider.
+// Factory builds the Querier of every MetricTemplate provider type. Keep
+// one per process: its HTTP clients, and their connections, are shared.
+// Queriers are cheap and built per evaluation, so a rotated Secret is read
+// again at the next check.
 //
-// Kubernetes Secrets are not in Git, so a secretRef is resolved from files:
-// CredentialsDir/<namespace>/<secret name>/ holds "token" (bearer token) or
-// "username" and "password" (basic auth) — the layout of a Secret mounted
-// as a volume.
-type PrometheusFactory struct {
-	credentialsDir string
-	opts           []Option
-
-	mu      sync.Mutex
-	clients map[string]*Prometheus
+// Kubernetes Secrets are not in Git: a secretRef is read through a
+// secrets.Reader, in production secrets.Dir (run --secrets-dir).
+type Factory struct {
+	secrets  secrets.Reader
+	client   *http.Client
+	insecure *http.Client
+	now      func() time.Time
 }
 
-// NewPrometheusFactory returns a factory whose clients use opts (transport,
-// timeout, logger). credentialsDir may be empty when no template has a
-// secretRef.
-func NewPrometheusFactory(credentialsDir string, opts ...Option) *PrometheusFactory {
-	return &PrometheusFactory{credentialsDir: credentialsDir, opts: opts, clients: map[string]*Prometheus{}}
+// FactoryOption configures a Factory.
+type FactoryOption func(*Factory)
+
+// WithHTTPClient sets the client providers use (default: one with its own
+// transport and DefaultQueryTimeout). Templates with insecureSkipVerify
+// get a copy whose transport skips certificate checks.
+func WithHTTPClient(c *http.Client) FactoryOption {
+	return func(f *Factory) { f.client = c }
+}
+
+// WithFactoryClock sets the clock that ends the query windows of
+// providers asked for "now" (default time.Now).
+func WithFactoryClock(now func() time.Time) FactoryOption {
+	return func(f *Factory) { f.now = now }
+}
+
+// NewFactory returns a Factory reading Secrets with s (nil: templates with
+// a secretRef fail, saying no secrets directory is configured).
+func NewFactory(s secrets.Reader, opts ...FactoryOption) *Factory {
+	f := &Factory{secrets: s, now: time.Now}
+	for _, o := range opts {
+		o(f)
+	}
+	if f.secrets == nil {
+		f.secrets = secrets.Dir("")
+	}
+	if f.client == nil {
+		f.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: DefaultQueryTimeout}
+	}
+	f.insecure = insecureCopy(f.client)
+	return f
+}
+
+// insecureCopy returns c with certificate verification off, when its
+// transport allows it.
+func insecureCopy(c *http.Client) *http.Client {
+	t, ok := c.Transport.(*http.Transport)
+	if !ok {
+		return c
+	}
+	t = t.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{}
+	}
+	t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // asked for by the MetricTemplate
+	cc := *c
+	cc.Transport = t
+	return &cc
 }
 
 var dnsName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 
 // Querier implements QuerierFactory.
-func (f *PrometheusFactory) Querier(p Provider, namespace string) (Querier, error) {
-	if p.Type != ProviderPrometheus {
-		return nil, fmt.Errorf("provider %q is not supported yet (supported: %s)", p.Type, ProviderPrometheus)
+func (f *Factory) Querier(p Provider, namespace string, interval time.Duration) (Querier, error) {
+	pt, ok := lookupProvider(p.Type)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("unknown provider type %q (supported: %s)", p.Type, strings.Join(ProviderTypes(), ", "))
+	case pt.unsupported != "":
+		return nil, fmt.Errorf("provider %s is not supported yet: %s", p.Type, pt.unsupported)
 	}
-	opts := append([]Option(nil), f.opts...)
-	key := p.Address + "\x00" + strconv.FormatBool(p.InsecureSkipVerify)
+	c := providerConfig{Provider: p, namespace: namespace, interval: interval, client: f.client, now: f.now}
 	if p.InsecureSkipVerify {
-		opts = append(opts, WithInsecureSkipVerify())
+		c.client = f.insecure
+	}
+	if c.interval <= 0 {
+		c.interval = time.Minute
 	}
 	if p.SecretRef != nil {
-		dir, err := f.secretDir(namespace, p.SecretRef.Name)
-		if err != nil {
-			return nil, err
+		if !dnsName.MatchString(namespace) || !dnsName.MatchString(p.SecretRef.Name) {
+			return nil, fmt.Errorf("secret %q in namespace %q: not a valid Kubernetes name", p.SecretRef.Name, namespace)
 		}
-		key += "\x00" + dir
-		switch {
-		case exists(filepath.Join(dir, "token")):
-			opts = append(opts, WithBearerTokenFile(filepath.Join(dir, "token")))
-		case exists(filepath.Join(dir, "username")) && exists(filepath.Join(dir, "password")):
-			opts = append(opts, WithBasicAuthFiles(filepath.Join(dir, "username"), filepath.Join(dir, "password")))
-		default:
-			return nil, fmt.Errorf("secret %s/%s: %s has neither a token file nor username and password files", namespace, p.SecretRef.Name, dir)
-		}
+		name := p.SecretRef.Name
+		c.secret = func(key string) (string, error) { return f.secrets.Read(namespace, name, key) }
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if c, ok := f.clients[key]; ok {
-		return c, nil
-	}
-	c, err := NewPrometheus(p.Address, opts...)
-	if err != nil {
-		return nil, err
-	}
-	f.clients[key] = c
-	return c, nil
-}
-
-func (f *PrometheusFactory) secretDir(namespace, name string) (string, error) {
-	if f.credentialsDir == "" {
-		return "", fmt.Errorf("secret %s/%s: no credentials directory configured to read it from", namespace, name)
-	}
-	if !dnsName.MatchString(namespace) || !dnsName.MatchString(name) {
-		return "", fmt.Errorf("secret %q in namespace %q: not a valid Kubernetes name", name, namespace)
-	}
-	return filepath.Join(f.credentialsDir, namespace, name), nil
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+	return pt.build(c)
 }

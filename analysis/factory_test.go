@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/analysis/secrets"
 )
 
-func TestPrometheusFactory(t *testing.T) {
+func TestFactoryPrometheus(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "monitoring", "prom-auth"), 0o700); err != nil {
@@ -24,21 +25,19 @@ func TestPrometheusFactory(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := newPromServer(t, 200, vectorOne, 0)
-	f := analysis.NewPrometheusFactory(dir, analysis.WithTimeout(time.Second))
+	f := analysis.NewFactory(secrets.Dir(dir))
 
-	p := analysis.Provider{Type: "prometheus", Address: srv.URL, SecretRef: &analysis.SecretRef{Name: "prom-auth"}}
-	q, err := f.Querier(p, "monitoring")
+	p := analysis.Provider{Type: "prometheus", Address: srv.URL, SecretRef: &analysis.SecretRef{Name: "prom-auth"}, Headers: map[string][]string{"X-Scope-OrgID": {"tenant-1"}}}
+	q, err := f.Querier(p, "monitoring", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v, err := q.Query(context.Background(), "up", time.Time{}); err != nil || v != 99.87 {
 		t.Fatalf("Query = %v, %v", v, err)
 	}
-	if r, _ := srv.last(); r.Header.Get("Authorization") != "Bearer tok3n" {
-		t.Errorf("Authorization = %q", r.Header.Get("Authorization"))
-	}
-	if again, _ := f.Querier(p, "monitoring"); again != q {
-		t.Error("the factory built a second client for the same provider")
+	r, _ := srv.last()
+	if r.Header.Get("Authorization") != "Bearer tok3n" || r.Header.Get("X-Scope-OrgID") != "tenant-1" {
+		t.Errorf("Authorization = %q, X-Scope-OrgID = %q", r.Header.Get("Authorization"), r.Header.Get("X-Scope-OrgID"))
 	}
 
 	for _, tt := range []struct {
@@ -46,35 +45,27 @@ func TestPrometheusFactory(t *testing.T) {
 		ns      string
 		wantErr string
 	}{
-		{analysis.Provider{Type: "datadog"}, "test", `provider "datadog" is not supported yet (supported: prometheus)`},
+		{analysis.Provider{Type: "skywalking"}, "test", `unknown provider type "skywalking"`},
 		{analysis.Provider{Type: "prometheus", Address: srv.URL, SecretRef: &analysis.SecretRef{Name: "../../etc"}}, "test", `secret "../../etc" in namespace "test": not a valid Kubernetes name`},
-		{analysis.Provider{Type: "prometheus", Address: srv.URL, SecretRef: &analysis.SecretRef{Name: "empty"}}, "monitoring", "secret monitoring/empty: " + filepath.Join(dir, "monitoring", "empty") + " has neither a token file nor username and password files"},
 		{analysis.Provider{Type: "prometheus", Address: "prom:9090"}, "test", "prometheus address prom:9090: scheme must be http or https"},
+		{analysis.Provider{Type: "cloudwatch"}, "test", "cloudwatch needs spec.provider.region"},
+		{analysis.Provider{Type: "graphite"}, "test", "graphite needs spec.provider.address"},
 	} {
-		if _, err := f.Querier(tt.p, tt.ns); err == nil || err.Error() != tt.wantErr {
-			t.Errorf("Querier(%+v) error = %v, want %s", tt.p, err, tt.wantErr)
+		if _, err := f.Querier(tt.p, tt.ns, time.Minute); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("Querier(%+v) error = %v, want %q", tt.p, err, tt.wantErr)
 		}
 	}
-	noDir := analysis.NewPrometheusFactory("")
-	if _, err := noDir.Querier(p, "monitoring"); err == nil || err.Error() != "secret monitoring/prom-auth: no credentials directory configured to read it from" {
-		t.Errorf("error = %v", err)
-	}
-}
-
-// An unreachable Prometheus fails the check with Flagger's text.
-func TestEvaluateUnreachablePrometheus(t *testing.T) {
-	t.Parallel()
-	srv := newPromServer(t, 200, vectorOne, 0)
-	addr := srv.URL
-	srv.Close()
-	p, err := analysis.NewPrometheus(addr, analysis.WithTimeout(2*time.Second))
+	// A Secret without the keys fails at query time, naming the file.
+	q, err = f.Querier(analysis.Provider{Type: "prometheus", Address: srv.URL, SecretRef: &analysis.SecretRef{Name: "empty"}}, "monitoring", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := analysis.Evaluate(context.Background(), p, newCanary(successRate), nil, time.Now())
-	f, ok := analysis.Failed(res)
-	want := `Prometheus query failed: running query failed: request failed: Post "` + addr + `/api/v1/query": dial tcp `
-	if !ok || f.Err == nil || !strings.HasPrefix(f.Halt, want) || !strings.HasSuffix(f.Halt, "connection refused") {
-		t.Errorf("Failed = %+v, %v; want Halt starting with %q", f, ok, want)
+	if _, err := q.Query(context.Background(), "up", time.Time{}); err == nil || !strings.Contains(err.Error(), `secret monitoring/empty has no key "username"`) {
+		t.Errorf("empty secret: %v", err)
+	}
+	noDir := analysis.NewFactory(nil)
+	q, _ = noDir.Querier(p, "monitoring", time.Minute)
+	if _, err := q.Query(context.Background(), "up", time.Time{}); err == nil || !strings.Contains(err.Error(), "no secrets directory configured") {
+		t.Errorf("no secrets dir: %v", err)
 	}
 }

@@ -17,17 +17,13 @@ import (
 // API versions accepted for MetricTemplate documents.
 var metricTemplateVersions = []string{api.GroupVersion, api.FlaggerV1beta1}
 
-// ProviderPrometheus is the only MetricTemplate provider type supported
-// today.
+// ProviderPrometheus is the default MetricTemplate provider type.
 const ProviderPrometheus = "prometheus"
 
-// flaggerProviderTypes are Flagger's other metric providers: named "not
-// supported yet" rather than "unknown".
-var flaggerProviderTypes = []string{
-	"datadog", "cloudwatch", "newrelic", "graphite", "stackdriver", "influxdb",
-	"dynatrace", "keptn", "splunk", "skywalking", "signoz", "appdynamicscloud",
-	"chronosphere", "azuremonitor",
-}
+// laterProviderTypes are metric providers of Flagger releases after the
+// MetricTemplate types gitcanary runs: named "not supported yet" rather
+// than "unknown".
+var laterProviderTypes = []string{"skywalking", "signoz", "appdynamicscloud", "chronosphere", "azuremonitor"}
 
 // MetricTemplate is a MetricTemplate document (flagger.app/v1beta1 or
 // gitcanary.dev/v1beta1) read from the repository.
@@ -49,7 +45,8 @@ type MetricTemplateSpec struct {
 
 // Provider is a MetricTemplate's metrics server.
 type Provider struct {
-	// Type is the provider kind; only "prometheus" is supported.
+	// Type is the provider kind: prometheus, datadog, newrelic, ...
+	// (ProviderTypes).
 	Type string `json:"type"`
 	// Address is the server URL. Empty means the default server (run
 	// --prometheus), which Flagger does not allow but a Git-only setup
@@ -59,6 +56,10 @@ type Provider struct {
 	SecretRef *SecretRef `json:"secretRef,omitempty"`
 	// InsecureSkipVerify disables TLS certificate verification.
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	// Region is the cloud region (cloudwatch).
+	Region string `json:"region,omitempty"`
+	// Headers are added to every HTTP request to the provider.
+	Headers map[string][]string `json:"headers,omitempty"`
 }
 
 // SecretRef references a Secret by name, in the MetricTemplate's namespace.
@@ -158,28 +159,15 @@ func decodeMetricTemplate(src api.Source, doc any) (*MetricTemplate, error) {
 	if t.Metadata.Name == "" {
 		errs = append(errs, fail(obj, "metadata.name", "is required"))
 	}
-	p := t.Spec.Provider
-	switch {
-	case p.Type == "":
-		errs = append(errs, fail(obj, "spec.provider.type", "is required (supported: %s)", ProviderPrometheus))
-	case p.Type == ProviderPrometheus:
-	case slices.Contains(flaggerProviderTypes, p.Type):
-		errs = append(errs, fail(obj, "spec.provider.type", "provider %q is not supported yet (supported: %s)", p.Type, ProviderPrometheus))
-	default:
-		errs = append(errs, fail(obj, "spec.provider.type", "unknown provider %q (supported: %s)", p.Type, ProviderPrometheus))
-	}
-	if p.Address != "" {
-		if _, err := parseAddress(p.Address); err != nil {
-			errs = append(errs, fail(obj, "spec.provider.address", "%v", strings.TrimPrefix(err.Error(), "prometheus address ")))
-		}
-	}
-	if p.SecretRef != nil && p.SecretRef.Name == "" {
-		errs = append(errs, fail(obj, "spec.provider.secretRef.name", "is required"))
-	}
+	errs = append(errs, CheckProvider(t)...)
 	if strings.TrimSpace(t.Spec.Query) == "" {
 		errs = append(errs, fail(obj, "spec.query", "is required"))
 	} else if err := CheckQuery(t.Spec.Query); err != nil {
 		errs = append(errs, fail(obj, "spec.query", "%v", err))
+	} else if t.Spec.Provider.Type == keptnType.name {
+		if _, _, err := ParseKeptnQuery(t.Spec.Query); err != nil {
+			errs = append(errs, fail(obj, "spec.query", "%v", err))
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -209,4 +197,59 @@ func jsonType(goKind string) string {
 		return "a boolean"
 	}
 	return "a " + goKind
+}
+
+// CheckProvider checks a MetricTemplate's provider block: the type is one
+// gitcanary runs, the address is a valid URL (and present where the type
+// has no default), the region is set where needed, and a secretRef names
+// the Secret whose keys the type reads. It returns one *api.FieldError per
+// problem, naming the file, the document and the field.
+func CheckProvider(t *MetricTemplate) []error {
+	obj := fmt.Sprintf("MetricTemplate %s/%s", t.Metadata.Namespace, t.Metadata.Name)
+	fail := func(field, format string, args ...any) error {
+		return &api.FieldError{Source: t.Source, Object: obj, Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	p := t.Spec.Provider
+	supported := strings.Join(ProviderTypes(), ", ")
+	pt, known := lookupProvider(p.Type)
+	switch {
+	case p.Type == "":
+		return []error{fail("spec.provider.type", "is required (supported: %s)", supported)}
+	case !known && slices.Contains(laterProviderTypes, p.Type):
+		return []error{fail("spec.provider.type", "provider %q is not supported yet (supported: %s)", p.Type, supported)}
+	case !known:
+		return []error{fail("spec.provider.type", "unknown provider %q (supported: %s)", p.Type, supported)}
+	case pt.unsupported != "":
+		return []error{fail("spec.provider.type", "provider %q is not supported yet: %s", p.Type, pt.unsupported)}
+	}
+	var errs []error
+	if p.Address != "" {
+		a := p.Address
+		if pt.name == splunkType.name || pt.name == signalfxType.name {
+			a = strings.Replace(strings.Replace(a, "wss://", "https://", 1), "ws://", "http://", 1)
+		}
+		if _, err := parseAddress(a); err != nil {
+			errs = append(errs, fail("spec.provider.address", "%v", strings.TrimPrefix(err.Error(), "address ")))
+		}
+	} else if pt.addressRequired {
+		errs = append(errs, fail("spec.provider.address", "is required for provider %s", p.Type))
+	}
+	if pt.regionRequired && p.Region == "" {
+		errs = append(errs, fail("spec.provider.region", "is required for provider %s", p.Type))
+	}
+	switch {
+	case p.SecretRef != nil && p.SecretRef.Name == "":
+		errs = append(errs, fail("spec.provider.secretRef.name", "is required"))
+	case p.SecretRef != nil && !dnsName.MatchString(p.SecretRef.Name):
+		errs = append(errs, fail("spec.provider.secretRef.name", "%q is not a valid Kubernetes name", p.SecretRef.Name))
+	case p.SecretRef == nil && pt.secretRequired:
+		errs = append(errs, fail("spec.provider.secretRef", "is required for provider %s: its Secret holds the keys %s", p.Type, strings.Join(pt.keys, ", ")))
+	}
+	return errs
+}
+
+// SecretKeys returns the keys a provider type reads from its Secret.
+func SecretKeys(typ string) []string {
+	pt, _ := lookupProvider(typ)
+	return slices.Clone(pt.keys)
 }

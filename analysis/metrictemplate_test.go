@@ -70,19 +70,47 @@ func TestParseMetricTemplateErrors(t *testing.T) {
 	}{
 		{
 			name: "provider not supported yet",
+			doc:  head + "spec: {provider: {type: skywalking}, query: x}",
+			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.provider.type: provider "skywalking" is not supported yet (supported: prometheus, influxdb, datadog, externalmetrics, stackdriver, cloudwatch, newrelic, graphite, dynatrace, keptn, splunk, signalfx)`},
+		},
+		{
+			name: "datadog without secretRef",
 			doc:  head + "spec: {provider: {type: datadog}, query: x}",
-			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.provider.type: provider "datadog" is not supported yet (supported: prometheus)`},
+			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.provider.secretRef: is required for provider datadog: its Secret holds the keys datadog_api_key, datadog_application_key`},
+		},
+		{
+			name: "cloudwatch without region, graphite without address",
+			doc:  head + "spec: {provider: {type: cloudwatch, address: 'monitoring:443'}, query: x}",
+			want: []string{
+				`m.yaml: document 2 (MetricTemplate test/m): spec.provider.address: monitoring:443: scheme must be http or https`,
+				`m.yaml: document 2 (MetricTemplate test/m): spec.provider.region: is required for provider cloudwatch`,
+			},
+		},
+		{
+			name: "keptn analysis query",
+			doc:  head + "spec: {provider: {type: keptn}, query: analysis/test/my-analysis/1m}",
+			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.query: keptn analysis queries create Analysis resources through the Kubernetes API, which gitcanary never calls: use keptnmetric/<namespace>/<name>`},
+		},
+		{
+			name: "template that expands without bound",
+			doc:  head + "spec: {provider: {type: prometheus}, query: '{{define \"a\"}}{{template \"b\"}}{{template \"b\"}}{{template \"b\"}}{{end}}{{define \"b\"}}{{template \"c\"}}{{template \"c\"}}{{template \"c\"}}{{end}}{{define \"c\"}}{{range 1000}}x{{end}}{{end}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}{{template \"a\"}}'}",
+			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.query: query template too expensive: executing it visits about 1.08e+05 nodes (limit 100000); nested {{template}} calls or ranges multiply`},
+		},
+		{
+			name: "template that calls itself",
+			doc:  head + "spec: {provider: {type: prometheus}, query: '{{define \"a\"}}{{template \"a\"}}{{end}}{{template \"a\"}}'}",
+			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.query: query template calls itself: {{template "a"}}`},
 		},
 		{
 			name: "unknown provider",
 			doc:  head + "spec: {provider: {type: promscale}, query: x}",
-			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.provider.type: unknown provider "promscale" (supported: prometheus)`},
+			want: []string{`m.yaml: document 2 (MetricTemplate test/m): spec.provider.type: unknown provider "promscale" (supported: prometheus, influxdb, datadog, externalmetrics, stackdriver, cloudwatch, newrelic, graphite, dynatrace, keptn, splunk, signalfx)`},
 		},
 		{
 			name: "missing type and query",
 			doc:  head + "spec: {provider: {address: 'http://p:9090'}}",
 			want: []string{
-				`m.yaml: document 2 (MetricTemplate test/m): spec.provider.type: is required (supported: prometheus)`,
+				`m.yaml: document 2 (MetricTemplate test/m): spec.provider.type: is required (supported: prometheus, influxdb, datadog, externalmetrics, stackdriver, cloudwatch, newrelic, graphite, dynatrace, keptn, splunk, signalfx)`,
 				`m.yaml: document 2 (MetricTemplate test/m): spec.query: is required`,
 			},
 		},
@@ -170,7 +198,7 @@ metadata: {name: x}
 apiVersion: flagger.app/v1beta1
 kind: MetricTemplate
 metadata: {name: broken, namespace: test}
-spec: {provider: {type: graphite}, query: x}
+spec: {provider: {type: graphite}, query: target=x}
 ---
 apiVersion: gitcanary.dev/v1beta1
 kind: MetricTemplate
@@ -178,7 +206,7 @@ metadata: {name: errors, namespace: test}
 spec: {provider: {type: prometheus}, query: "sum(x)"}
 `
 	got, err := analysis.ParseMetricTemplates("metrics.yaml", []byte(file))
-	if err == nil || err.Error() != `metrics.yaml: document 3 (MetricTemplate test/broken): spec.provider.type: provider "graphite" is not supported yet (supported: prometheus)` {
+	if err == nil || err.Error() != `metrics.yaml: document 3 (MetricTemplate test/broken): spec.provider.address: is required for provider graphite` {
 		t.Errorf("err = %v", err)
 	}
 	if len(got) != 2 || got[0].Key() != "latency.istio-system" || got[1].Key() != "errors.test" || got[1].Source.Index != 3 {

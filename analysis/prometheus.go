@@ -38,13 +38,12 @@ type Prometheus struct {
 type Option func(*promOptions)
 
 type promOptions struct {
-	rt        http.RoundTripper
-	timeout   time.Duration
-	tokenFile string
-	userFile  string
-	passFile  string
-	insecure  bool
-	log       logr.Logger
+	rt       http.RoundTripper
+	timeout  time.Duration
+	creds    func() (Credentials, error)
+	headers  http.Header
+	insecure bool
+	log      logr.Logger
 }
 
 // WithRoundTripper sets the HTTP transport (default: client_golang's
@@ -64,14 +63,36 @@ func WithTimeout(d time.Duration) Option {
 // ServiceAccount token) is picked up. The token is never logged nor put in
 // errors.
 func WithBearerTokenFile(path string) Option {
-	return func(o *promOptions) { o.tokenFile = path }
+	return WithCredentials(func() (Credentials, error) {
+		t, err := readSecretFile(path)
+		return Credentials{Token: t}, err
+	})
 }
 
 // WithBasicAuthFiles sends HTTP basic auth with the username and password
 // read from the two files on every request (a mounted Secret's "username"
 // and "password" keys). The password is never logged nor put in errors.
 func WithBasicAuthFiles(usernameFile, passwordFile string) Option {
-	return func(o *promOptions) { o.userFile, o.passFile = usernameFile, passwordFile }
+	return WithCredentials(func() (Credentials, error) {
+		u, err := readSecretFile(usernameFile)
+		if err != nil {
+			return Credentials{}, err
+		}
+		p, err := readSecretFile(passwordFile)
+		return Credentials{Username: u, Password: p}, err
+	})
+}
+
+// WithCredentials authenticates every request with the credentials f
+// returns, called per request so that rotated Secrets are picked up.
+func WithCredentials(f func() (Credentials, error)) Option {
+	return func(o *promOptions) { o.creds = f }
+}
+
+// WithHeaders adds headers to every request (a MetricTemplate's
+// provider.headers).
+func WithHeaders(h http.Header) Option {
+	return func(o *promOptions) { o.headers = h }
 }
 
 // WithInsecureSkipVerify disables TLS certificate verification, as a
@@ -95,7 +116,7 @@ func NewPrometheus(address string, opts ...Option) (*Prometheus, error) {
 	}
 	u, err := parseAddress(address)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("prometheus %w", err)
 	}
 	if o.timeout <= 0 {
 		return nil, fmt.Errorf("prometheus query timeout must be positive, got %s", o.timeout)
@@ -113,8 +134,8 @@ func NewPrometheus(address string, opts ...Option) (*Prometheus, error) {
 		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // asked for by the MetricTemplate
 		rt = t
 	}
-	if o.tokenFile != "" || o.userFile != "" {
-		rt = &authRoundTripper{next: rt, tokenFile: o.tokenFile, userFile: o.userFile, passFile: o.passFile}
+	if o.creds != nil || len(o.headers) > 0 {
+		rt = &authRoundTripper{next: rt, creds: o.creds, headers: o.headers}
 	}
 	client, err := promapi.NewClient(promapi.Config{Address: u.String(), RoundTripper: rt})
 	if err != nil {
@@ -132,7 +153,7 @@ func NewPrometheus(address string, opts ...Option) (*Prometheus, error) {
 // the address verbatim, since it may carry user:password.
 func parseAddress(address string) (*url.URL, error) {
 	if address == "" {
-		return nil, errors.New("prometheus address is empty")
+		return nil, errors.New("address is empty")
 	}
 	u, err := url.Parse(address)
 	if err != nil {
@@ -140,13 +161,13 @@ func parseAddress(address string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("prometheus address is not a valid URL: %w", err)
+		return nil, fmt.Errorf("address is not a valid URL: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("prometheus address %s: scheme must be http or https", u.Redacted())
+		return nil, fmt.Errorf("address %s: scheme must be http or https", u.Redacted())
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("prometheus address %s: host is missing", u.Redacted())
+		return nil, fmt.Errorf("address %s: host is missing", u.Redacted())
 	}
 	return u, nil
 }
@@ -171,6 +192,81 @@ func (p *Prometheus) Query(ctx context.Context, query string, t time.Time) (floa
 		return 0, fmt.Errorf("request failed: %w", err)
 	}
 	return p.value(query, v)
+}
+
+// QueryRange runs a range query and returns the values of its series, in
+// time order; NaN and ±Inf samples are left out. A result with several
+// series is ErrMultipleValues: a comparison needs one series.
+func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]float64, error) {
+	query = strings.Join(strings.Fields(query), " ")
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	v, warnings, _, err := p.api.QueryRange(ctx, query, promv1.Range{Start: start, End: end, Step: step}, promv1.WithTimeout(p.timeout))
+	if len(warnings) > 0 {
+		p.log.Info("prometheus query returned warnings", "server", p.address, "query", query, "warnings", []string(warnings))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("request failed: %w", err)
+	}
+	m, ok := v.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("range query returned a %s, want a matrix", v.Type())
+	}
+	switch {
+	case len(m) == 0:
+		return nil, ErrNoValuesFound
+	case len(m) > 1:
+		return nil, fmt.Errorf("range query returned %d series, want one: %w", len(m), ErrMultipleValues)
+	}
+	out := make([]float64, 0, len(m[0].Values))
+	for _, s := range m[0].Values {
+		if f := float64(s.Value); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrNoValuesFound
+	}
+	return out, nil
+}
+
+// IsOnline runs Flagger's online query, vector(1), and wants 1.
+func (p *Prometheus) IsOnline(ctx context.Context) error {
+	return online(ctx, p)
+}
+
+// prometheusType: Flagger's prometheus provider. Its Secret holds "token"
+// (bearer) or "username" and "password" (basic auth). Without an address
+// the template runs on run --prometheus.
+var prometheusType = providerType{
+	name:     ProviderPrometheus,
+	keys:     []string{"token", "username", "password"},
+	sampling: SampleRange,
+	build:    buildPrometheus,
+}
+
+func buildPrometheus(c providerConfig) (Querier, error) {
+	opts := []Option{WithRoundTripper(c.client.Transport)}
+	if c.InsecureSkipVerify {
+		opts = append(opts, WithInsecureSkipVerify())
+	}
+	if len(c.Headers) > 0 {
+		opts = append(opts, WithHeaders(http.Header(c.Headers)))
+	}
+	if c.SecretRef != nil {
+		opts = append(opts, WithCredentials(func() (Credentials, error) {
+			if t, ok, err := c.optionalKey("token"); ok || err != nil {
+				return Credentials{Token: t}, err
+			}
+			u, err := c.key("username")
+			if err != nil {
+				return Credentials{}, fmt.Errorf("%w (or the key token)", err)
+			}
+			pw, err := c.key("password")
+			return Credentials{Username: u, Password: pw}, err
+		}))
+	}
+	return NewPrometheus(c.Address, opts...)
 }
 
 func (p *Prometheus) value(query string, v model.Value) (float64, error) {

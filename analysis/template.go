@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -63,8 +64,14 @@ func Render(query string, m Model) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, nil); err != nil {
+	if err := checkCost(t, len(m.Variables)); err != nil {
+		return "", err
+	}
+	b := &limitedBuilder{max: MaxQueryBytes}
+	if err := t.Execute(b, nil); err != nil {
+		if errors.Is(err, errQueryTooLong) {
+			return "", fmt.Errorf("rendering query: %w", errQueryTooLong)
+		}
 		if k := missingKey.FindStringSubmatch(err.Error()); k != nil {
 			return "", fmt.Errorf("rendering query: the query uses variables.%s but the metric's templateVariables do not set %s", k[1], k[1])
 		}
@@ -78,8 +85,11 @@ var missingKey = regexp.MustCompile(`at <variables>: map has no entry for key "(
 // CheckQuery reports whether a query template parses and uses only the
 // model's functions (and text/template's own), without rendering it.
 func CheckQuery(query string) error {
-	_, err := parseQuery(query, Model{}.funcs())
-	return err
+	t, err := parseQuery(query, Model{}.funcs())
+	if err != nil {
+		return err
+	}
+	return checkCost(t, 0)
 }
 
 func parseQuery(query string, funcs template.FuncMap) (*template.Template, error) {

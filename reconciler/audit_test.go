@@ -5,6 +5,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/gitcanary/gitcanary/analysis"
 )
 
 // TestUnreachablePrometheusKeepsTheLogShort: a failed check caused by an
@@ -23,7 +25,7 @@ func TestUnreachablePrometheusKeepsTheLogShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t, fixture)
-	w.rec.measure = Measure(q)
+	w.rec.measure = Measure(analysis.NewEvaluator(q))
 	w.pass(0)
 	bumpImage(w, "6.0.1")
 	w.pass(tick) // New revision detected

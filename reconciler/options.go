@@ -38,6 +38,9 @@ type Options struct {
 	GitHub forge.Options
 	// Notify configures alerts, Flux events and event webhooks.
 	Notify notify.Options
+	// SecretsDir holds the Secrets MetricTemplates reference, mounted as
+	// <dir>/<namespace>/<name>/<key>.
+	SecretsDir string
 }
 
 // DefaultOptions returns the options' defaults.
@@ -61,6 +64,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "how often to fetch the repository and reconcile")
 	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /healthz and /readyz (empty: none)")
 	fs.StringVar(&o.Shard, "shard", o.Shard, "i/n: reconcile only the canaries of shard i of n")
+	fs.StringVar(&o.SecretsDir, "secrets-dir", o.SecretsDir, "directory of the Secrets that MetricTemplates reference, mounted as <dir>/<namespace>/<name>/<key>")
 }
 
 // Validate checks the options.

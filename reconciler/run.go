@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/analysis/secrets"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/gitops/forge"
@@ -45,7 +46,8 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	options := []Option{WithQuerier(q), WithWebhooks(hooks), WithDispatcher(disp), WithProviderCheck(CheckProviders(q))}
+	ev := analysis.NewEvaluator(q, analysis.WithSecrets(secrets.Dir(opts.SecretsDir)))
+	options := []Option{WithQuerier(q), WithWebhooks(hooks), WithDispatcher(disp), WithProviderCheck(CheckProviders(ev))}
 	if opts.GitHub.TokenFile != "" || os.Getenv("GITHUB_TOKEN") != "" {
 		f, err := forge.New(opts.GitHub, opts.Repo.URL, nil, forge.WithLogger(log))
 		if err != nil {
@@ -53,7 +55,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}
 		options = append(options, WithForge(f))
 	}
-	r, err := New(repo, opts, log, Measure(q), nil, options...)
+	r, err := New(repo, opts, log, Measure(ev), nil, options...)
 	if err != nil {
 		return err
 	}
@@ -121,12 +123,13 @@ func NewQuerier(address string) (analysis.Querier, error) {
 	return p, nil
 }
 
-// Measure runs a canary's metric checks with q. A check that could not be
-// measured (the query failed, no metrics server) fails, as in Flagger, and
-// is reported in the error.
-func Measure(q analysis.Querier) MeasureFunc {
+// Measure runs a canary's metric checks with ev, one long-lived evaluator
+// (its clients and the Secrets of MetricTemplates are reused). A check that
+// could not be measured (the query failed, no metrics server) fails, as in
+// Flagger, and is reported in the error.
+func Measure(ev *analysis.Evaluator) MeasureFunc {
 	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup, now time.Time) ([]machine.Check, error) {
-		results := analysis.Evaluate(ctx, q, c, tmpls, now)
+		results := ev.Evaluate(ctx, c, tmpls, now)
 		out := make([]machine.Check, 0, len(results))
 		var errs []error
 		for _, res := range results {
@@ -139,11 +142,9 @@ func Measure(q analysis.Querier) MeasureFunc {
 	}
 }
 
-// CheckProviders checks a canary's metric providers with q.
-func CheckProviders(q analysis.Querier) ProviderCheckFunc {
-	return func(ctx context.Context, c *api.Canary, tmpls analysis.TemplateLookup) error {
-		return analysis.CheckProviders(ctx, q, c, tmpls)
-	}
+// CheckProviders checks a canary's metric providers with ev.
+func CheckProviders(ev *analysis.Evaluator) ProviderCheckFunc {
+	return ev.CheckProviders
 }
 
 // serveHealth serves /healthz and /readyz.

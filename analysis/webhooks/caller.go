@@ -3,11 +3,13 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
@@ -37,6 +39,9 @@ type Caller struct {
 	backoffMin time.Duration
 	backoffMax time.Duration
 	eventURL   string
+
+	insecureOnce sync.Once
+	insecure     *http.Client
 }
 
 // Option configures a Caller.
@@ -118,7 +123,7 @@ func (c *Caller) Call(ctx context.Context, h api.Hook, p Payload) error {
 			}
 		}
 		var retry bool
-		retry, wait, err = c.attempt(ctx, u, body, timeout)
+		retry, wait, err = c.attempt(ctx, c.clientFor(h), u, body, timeout)
 		if err == nil {
 			return nil
 		}
@@ -138,7 +143,7 @@ func (c *Caller) Call(ctx context.Context, h api.Hook, p Payload) error {
 
 // attempt sends one request. retry says whether Flagger's policy would try
 // again after err, wait is the answer's Retry-After.
-func (c *Caller) attempt(ctx context.Context, u *url.URL, body []byte, timeout time.Duration) (retry bool, wait time.Duration, err error) {
+func (c *Caller) attempt(ctx context.Context, client *http.Client, u *url.URL, body []byte, timeout time.Duration) (retry bool, wait time.Duration, err error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, u.String(), bytes.NewReader(body))
@@ -146,7 +151,7 @@ func (c *Caller) attempt(ctx context.Context, u *url.URL, body []byte, timeout t
 		return false, 0, fmt.Errorf("post %s: %w", u.Redacted(), err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -163,4 +168,31 @@ func (c *Caller) attempt(ctx context.Context, u *url.URL, body []byte, timeout t
 		return false, 0, nil
 	}
 	return retryableStatus(resp.StatusCode), retryAfter(resp), &StatusError{Code: resp.StatusCode, Body: string(b)}
+}
+
+// clientFor returns the client of a hook: with disableTLS, a copy of
+// Client whose transport skips certificate verification, as Flagger does.
+func (c *Caller) clientFor(h api.Hook) *http.Client {
+	if !h.DisableTLS {
+		return c.Client
+	}
+	c.insecureOnce.Do(func() {
+		t, ok := c.Client.Transport.(*http.Transport)
+		if c.Client.Transport == nil {
+			t, ok = http.DefaultTransport.(*http.Transport), true
+		}
+		if !ok {
+			c.insecure = c.Client
+			return
+		}
+		t = t.Clone()
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = &tls.Config{}
+		}
+		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the hook's disableTLS asks for it
+		cc := *c.Client
+		cc.Transport = t
+		c.insecure = &cc
+	})
+	return c.insecure
 }

@@ -161,8 +161,50 @@ type Metric struct {
 	TemplateRef       *TemplateRef      `json:"templateRef,omitempty"`
 	TemplateVariables map[string]string `json:"templateVariables,omitempty"`
 	// OnNoData is what an empty result means: "fail" (Flagger's behaviour,
-	// the default) or "skip".
+	// the default) or "skip". It also decides an inconclusive comparison.
 	OnNoData string `json:"onNoData,omitempty"`
+	// Compare also judges the canary against its primary on the same
+	// query (a gitcanary extension).
+	Compare *Compare `json:"compare,omitempty"`
+}
+
+// Compare judges a metric of the canary against the same metric of its
+// baseline with a Mann-Whitney U test over samples of both.
+type Compare struct {
+	// Baseline is what the canary is compared with: "primary" (the
+	// query rendered with {{ target }} = <target>-primary).
+	Baseline string `json:"baseline,omitempty"`
+	// Direction is the direction that is worse: "decrease" (success
+	// rates) or "increase" (latencies, errors).
+	Direction string `json:"direction,omitempty"`
+	// Tolerance is how much worse the canary may be: "0.5%" of the
+	// baseline's median, or an absolute amount in the metric's unit ("20").
+	Tolerance Amount `json:"tolerance,omitempty"`
+	// Confidence is how sure the test must be that the canary is worse
+	// (default 0.95).
+	Confidence float64 `json:"confidence,omitempty"`
+	// MinSamples is the fewest samples per side for a verdict (default 5);
+	// fewer is inconclusive.
+	MinSamples int `json:"minSamples,omitempty"`
+}
+
+// Amount is a number or a percentage, written either way in YAML
+// (tolerance: 20, tolerance: 0.5%).
+type Amount string
+
+// UnmarshalJSON accepts a JSON number or string.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*a = Amount(s)
+		return nil
+	}
+	var f json.Number
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*a = Amount(f.String())
+	return nil
 }
 
 // Range bounds a metric value; a nil bound is open.
@@ -186,6 +228,8 @@ type Hook struct {
 	Metadata  map[string]string `json:"metadata,omitempty"`
 	Retries   int               `json:"retries,omitempty"`
 	MuteAlert bool              `json:"muteAlert,omitempty"`
+	// DisableTLS skips the verification of the hook's TLS certificate.
+	DisableTLS bool `json:"disableTLS,omitempty"`
 }
 
 // Alert references an AlertProvider.

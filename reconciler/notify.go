@@ -85,10 +85,7 @@ func (r *Reconciler) logHooks(c *api.Canary, out webhooks.Outcome) {
 func (r *Reconciler) afterPush(ctx context.Context, cat *notify.Catalog, done []transition) {
 	for _, t := range done {
 		if r.dispatcher != nil {
-			nt := notify.Transition{Canary: t.canary, Status: t.status, Revision: t.revision}
-			for _, e := range t.events {
-				nt.Events = append(nt.Events, notify.Event(e))
-			}
+			nt := notify.Transition{Canary: t.canary, Status: t.status, Revision: t.revision, Events: t.events}
 			if t.status.Phase == api.PhaseFailed {
 				nt.Reason = t.status.LastFailure
 			}

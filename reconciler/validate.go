@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
@@ -36,6 +37,7 @@ func Validate(dir, provider string) ([]error, int, error) {
 	}
 	for _, c := range canaries {
 		out = append(out, errList(webhooks.Check(c))...)
+		out = append(out, errList(analysis.CheckCompare(c))...)
 		out = append(out, errList(notify.CheckAlerts(c, sc.catalog))...)
 		if _, err := observe(nil, fsys, c); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))

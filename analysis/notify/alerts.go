@@ -9,12 +9,8 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-// Event is one event of a transition as the reconciler records it: a
-// Flagger event text, a Warning or not.
-type Event struct {
-	Text    string
-	Warning bool
-}
+// Event is one event of a transition (api.Event).
+type Event = api.Event
 
 // Transition is one step of a canary: a commit, or a wait that begins (the
 // canary starts waiting for an approval).

@@ -8,57 +8,28 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-// Hook types, Flagger's names. An empty type is Rollout.
+// Hook types, Flagger's names (the API's, see api.HookTypes). An empty
+// type is Rollout.
 const (
-	// ConfirmRollout hooks gate the start of a rollout: a new revision waits
-	// (phase Waiting) until they all succeed.
-	ConfirmRollout = "confirm-rollout"
-	// PreRollout hooks run once, before traffic is routed to the canary; a
-	// failure is a failed check.
-	PreRollout = "pre-rollout"
-	// Rollout hooks run at every analysis step before the metric checks; a
-	// failure is a failed check.
-	Rollout = "rollout"
-	// ConfirmTrafficIncrease hooks gate every weight increase.
-	ConfirmTrafficIncrease = "confirm-traffic-increase"
-	// ConfirmPromotion hooks gate the promotion (phase WaitingPromotion).
-	ConfirmPromotion = "confirm-promotion"
-	// PostRollout hooks run once the rollout succeeded or failed; their
-	// outcome changes nothing.
-	PostRollout = "post-rollout"
-	// Rollback hooks are asked at every step of an active rollout; one
-	// answering with success rolls the canary back.
-	Rollback = "rollback"
-	// Event hooks receive every event of the canary.
-	Event = "event"
+	ConfirmRollout         = api.HookConfirmRollout
+	PreRollout             = api.HookPreRollout
+	Rollout                = api.HookRollout
+	ConfirmTrafficIncrease = api.HookConfirmTrafficIncrease
+	ConfirmPromotion       = api.HookConfirmPromotion
+	PostRollout            = api.HookPostRollout
+	Rollback               = api.HookRollback
+	Event                  = api.HookEvent
 )
 
 // Types lists the hook types gitcanary knows, in the order a rollout meets
 // them.
-var Types = []string{ConfirmRollout, PreRollout, Rollout, ConfirmTrafficIncrease, ConfirmPromotion, PostRollout, Rollback, Event}
+var Types = api.HookTypes
 
 // TypeOf returns the hook's type, Rollout when it has none.
-func TypeOf(h api.Hook) string {
-	if h.Type == "" {
-		return Rollout
-	}
-	return h.Type
-}
+func TypeOf(h api.Hook) string { return h.HookType() }
 
 // OfType returns the canary's hooks of type typ, in spec order.
-func OfType(c *api.Canary, typ string) []api.Hook {
-	a := c.Spec.Analysis
-	if a == nil {
-		return nil
-	}
-	var out []api.Hook
-	for _, h := range a.Webhooks {
-		if TypeOf(h) == typ {
-			out = append(out, h)
-		}
-	}
-	return out
-}
+func OfType(c *api.Canary, typ string) []api.Hook { return c.Hooks(typ) }
 
 // PayloadPhase returns the phase Flagger sends to a hook of type typ when
 // the canary is in phase current: confirm-rollout, rollback and event hooks

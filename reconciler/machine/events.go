@@ -6,12 +6,8 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-// Event is one Flagger event: the text is the log message and, for the first
-// event of a transition, the commit subject.
-type Event struct {
-	Text    string
-	Warning bool
-}
+// Event is one Flagger event (api.Event).
+type Event = api.Event
 
 func info(format string, args ...any) Event {
 	return Event{Text: fmt.Sprintf(format, args...)}

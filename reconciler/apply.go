@@ -40,13 +40,10 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 	}
 	dir := componentDir(c)
 	if st.Phase == "" {
-		kpath := kustomizationPath(snap, c.Source.AppDir)
-		if kpath == "" {
-			return nil, fmt.Errorf("%s: no kustomization.yaml", c.Source.AppDir)
-		}
+		kpath := kustomizationIn(fsys, c.Source.AppDir)
 		data, err := fsys.ReadFile(kpath)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: no kustomization.yaml", c.Source.AppDir)
 		}
 		rel := path.Join(GeneratedDir, c.Metadata.Name)
 		out, changed, err := wireComponent(kpath, data, rel)
@@ -115,7 +112,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		}
 	}
 	next.Inputs = nil
-	if rev == next.LastAppliedSpec || rev == next.LastPromotedSpec {
+	if snap != nil && (rev == next.LastAppliedSpec || rev == next.LastPromotedSpec) {
 		next.Inputs = &api.Inputs{Paths: paths, Digest: inputsDigest(snap, merged(fsys.Changes(), changes), paths)}
 	}
 	d.Status = next

@@ -148,6 +148,11 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		}
 		res.Canaries++
 		log := r.log.WithValues("canary", c.Key())
+		if err := checkCanary(c, r.scanner.catalog, tmpls); err != nil {
+			res.Errors = append(res.Errors, errList(err)...)
+			log.Error(err, "invalid canary: not reconciled")
+			continue
+		}
 		changes, d, err := r.reconcile(ctx, log, snap, fsys, c, head, tmpls, checks)
 		if err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), err))

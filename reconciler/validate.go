@@ -1,18 +1,24 @@
 package reconciler
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // Validate checks a config repository checked out at dir, as a pull request
@@ -30,24 +36,78 @@ func Validate(dir, provider string) ([]error, int, error) {
 		fsys.Set(p, data)
 	}
 	sc := newScanner("", provider)
-	canaries, _, errs := sc.scan(t)
+	canaries, tmpls, errs := sc.scan(t)
 	var out []error
 	for _, e := range errs {
 		out = append(out, errList(e)...)
 	}
+	r := &Reconciler{log: logr.Discard(), now: time.Now}
 	for _, c := range canaries {
-		out = append(out, errList(webhooks.Check(c))...)
-		out = append(out, errList(analysis.CheckCompare(c))...)
-		out = append(out, errList(notify.CheckAlerts(c, sc.catalog))...)
-		if _, err := observe(nil, fsys, c); err != nil {
-			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
-			continue
-		}
-		if _, err := gitops.Render(fork(nil, fsys), c.Source.AppDir); err != nil {
+		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
+		if err := r.dryRun(fsys, c); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}
 	return out, len(canaries), nil
+}
+
+// checkCanary runs the checks a Canary must pass beyond its own schema
+// (checked when it is parsed): its webhooks, the MetricTemplates its
+// metrics name, its metric comparisons and its alerts' AlertProviders.
+// validate and the pass both call it, so they agree.
+func checkCanary(c *api.Canary, cat *notify.Catalog, tmpls analysis.TemplateLookup) error {
+	return errors.Join(webhooks.Check(c), checkTemplateRefs(c, tmpls), analysis.CheckCompare(c), notify.CheckAlerts(c, cat))
+}
+
+// checkTemplateRefs reports each metric whose templateRef names no
+// MetricTemplate of the repository.
+func checkTemplateRefs(c *api.Canary, tmpls analysis.TemplateLookup) error {
+	var errs []error
+	for i, m := range c.Spec.Analysis.Metrics {
+		ref := m.TemplateRef
+		if ref == nil {
+			continue
+		}
+		ns := ref.Namespace
+		if ns == "" {
+			ns = c.Metadata.Namespace
+		}
+		if _, ok := tmpls.MetricTemplate(ns, ref.Name); !ok {
+			errs = append(errs, &api.FieldError{Source: c.Source, Object: "Canary " + c.ID(),
+				Field: fmt.Sprintf("spec.analysis.metrics[%d].templateRef", i),
+				Msg:   fmt.Sprintf("MetricTemplate %s/%s not found in the repository", ns, ref.Name)})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dryRun does in memory what the pass would commit first for a canary: its
+// initialization (the generated component wired into the app, rendered
+// and checked) when it has no status yet, else the render check of its
+// current state. Nothing is written.
+func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary) error {
+	statusPath := path.Join(componentDir(c), StatusFile)
+	if data, err := fsys.ReadFile(statusPath); err == nil {
+		st, err := api.UnmarshalStatus(statusPath, data)
+		if err != nil {
+			return err
+		}
+		return r.renderCheck(nil, fsys, c, st, nil)
+	}
+	ob, err := observe(nil, fsys, c)
+	if err != nil {
+		return err
+	}
+	d := machine.Decide(c, api.Status{}, machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Now: r.now(),
+		Providers: &machine.Providers{Unchecked: true}})
+	if !d.Commit {
+		return nil // suspended: the pass does nothing either
+	}
+	changes, err := r.edits(nil, fsys, c, api.Status{}, ob, &d)
+	if err != nil {
+		return err
+	}
+	return r.renderCheck(nil, fsys, c, d.Status, changes)
 }
 
 // dirTree is a directory on disk read into memory, as a tree.

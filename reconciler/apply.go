@@ -63,12 +63,15 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		for k := range st.TrackedConfigs {
 			configs[k] = true
 		}
-		rev, err := revertInputs(fsys, promoted, ob.paths, revertSet{target: c.Spec.TargetRef.Name, configs: configs})
+		rev, outside, err := revertInputs(fsys, promoted, c.Source.AppDir, ob.paths, revertSet{target: c.Spec.TargetRef.Name, configs: configs})
 		if err != nil {
 			return nil, err
 		}
 		for p, data := range rev {
 			set(p, data)
+		}
+		for _, p := range outside {
+			d.Body = append(d.Body, fmt.Sprintf("Not reverted: %s changed since the promotion but lies outside %s, the folder of this canary; a file there (a shared base) may serve other apps. Put it back there, or make releases in the canary's own folder (an overlay patch) so that rollbacks revert them.", p, c.Source.AppDir))
 		}
 	}
 

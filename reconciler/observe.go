@@ -45,7 +45,8 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 	ns := c.Metadata.Namespace
 	for _, o := range objs {
 		if o.GetKind() == api.KindCanary && (strings.HasPrefix(o.GetApiVersion(), "flagger.app/") || o.GetApiVersion() == api.GroupVersion) {
-			return nil, fmt.Errorf("%s: resources: renders Canary %s/%s: remove the Canary file from resources (Flux would try to apply it; gitcanary reads it from Git)", kustomizationIn(fsys, c.Source.AppDir), o.GetNamespace(), o.GetName())
+			kpath := kustomizationIn(fsys, c.Source.AppDir)
+			return nil, fmt.Errorf("%s: %s renders Canary %s/%s: remove it from resources (Flux would try to apply it; gitcanary reads it from Git)", kpath, canaryEntry(fsys, kpath, o.GetName()), o.GetNamespace(), o.GetName())
 		}
 	}
 	ob := &observed{in: templates.Input{Canary: c}}
@@ -132,4 +133,36 @@ func fork(snap *gitops.Snapshot, fsys *gitops.FS, extra ...map[string][]byte) *g
 // without rendering it.
 func inputsDigest(snap *gitops.Snapshot, changes map[string][]byte, paths []string) string {
 	return snap.Digest(paths, changes)[:16]
+}
+
+// canaryEntry names the entry of the kustomization's resources that brings
+// in the Canary name: `resources[2] "canary.yaml"`, or "resources" when no
+// entry of its own does (a base brings it in).
+func canaryEntry(fsys *gitops.FS, kpath, name string) string {
+	data, err := fsys.ReadFile(kpath)
+	if err != nil {
+		return "resources"
+	}
+	k, err := yaml.Parse(string(data))
+	if err != nil {
+		return "resources"
+	}
+	entries, err := k.Pipe(yaml.Lookup("resources"))
+	if err != nil || entries == nil {
+		return "resources"
+	}
+	for i, e := range entries.Content() {
+		file := path.Join(path.Dir(kpath), e.Value)
+		b, err := fsys.ReadFile(file)
+		if err != nil || !api.LooksLikeCanary(b) {
+			continue
+		}
+		cs, _ := api.ParseCanaries(file, b, "")
+		for _, c := range cs {
+			if c.Metadata.Name == name {
+				return fmt.Sprintf("resources[%d] %q", i, e.Value)
+			}
+		}
+	}
+	return "resources"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -25,10 +26,16 @@ type revertSet struct {
 // revertInputs puts the target's inputs back to the state they had in the
 // promoted commit, touching only what makes a revision: the target's pod
 // template, the data of tracked ConfigMaps and Secrets, a kustomization's
-// images and generators, and non-YAML files the render read (generator
-// sources). Everything else in those files, comments included, is kept.
-func revertInputs(cur, promoted fileReader, paths []string, set revertSet) (map[string][]byte, error) {
-	changes := map[string][]byte{}
+// images, generators and patches, and non-YAML files the render read
+// (generator sources, patch files). Everything else in those files,
+// comments included, is kept.
+//
+// Only files inside appDir, the folder of the canary's app, are edited: a
+// file outside it (a base shared with other apps, e.g. staging's) is never
+// reverted for one canary. Those that changed since the promotion are
+// returned in outside, for the commit to say so.
+func revertInputs(cur, promoted fileReader, appDir string, paths []string, set revertSet) (changes map[string][]byte, outside []string, err error) {
+	changes = map[string][]byte{}
 	for _, p := range paths {
 		now, err := cur.ReadFile(p)
 		if err != nil {
@@ -39,9 +46,13 @@ func revertInputs(cur, promoted fileReader, paths []string, set revertSet) (map[
 			continue // new since the promotion; other objects may live there
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if bytes.Equal(now, old) {
+			continue
+		}
+		if !inDir(appDir, p) {
+			outside = append(outside, p)
 			continue
 		}
 		if !isYAML(p) && !isKustomization(p) {
@@ -50,13 +61,18 @@ func revertInputs(cur, promoted fileReader, paths []string, set revertSet) (map[
 		}
 		out, changed, err := revertYAML(now, old, set)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 		if changed {
 			changes[p] = out
 		}
 	}
-	return changes, nil
+	return changes, outside, nil
+}
+
+// inDir reports whether the repository path p lies inside dir.
+func inDir(dir, p string) bool {
+	return dir == "" || dir == "." || strings.HasPrefix(p, dir+"/")
 }
 
 func isKustomization(p string) bool {
@@ -91,7 +107,8 @@ func revertYAML(now, old []byte, set revertSet) ([]byte, bool, error) {
 		case (kind == "ConfigMap" || kind == "Secret") && set.configs[kind+"/"+n.GetName()]:
 			fields = [][]string{{"data"}, {"binaryData"}, {"stringData"}}
 		case kind == "Kustomization":
-			fields = [][]string{{"images"}, {"configMapGenerator"}, {"secretGenerator"}}
+			fields = [][]string{{"images"}, {"configMapGenerator"}, {"secretGenerator"},
+				{"patches"}, {"patchesStrategicMerge"}, {"patchesJson6902"}}
 		}
 		for _, f := range fields {
 			c, err := copyField(n, o, f)

@@ -67,7 +67,7 @@ func TestValidate(t *testing.T) {
 		{"missing target", canary, "name: podinfo\n  service", "name: podinfo-nope\n  service",
 			"apps/podinfo/canary.yaml: document 1: spec.targetRef: Deployment test/podinfo-nope not found in the rendered output of apps/podinfo"},
 		{"canary in resources", kust, "  - configmap.yaml\n", "  - configmap.yaml\n  - canary.yaml\n",
-			"apps/podinfo/kustomization.yaml: resources: renders Canary test/podinfo"},
+			`apps/podinfo/kustomization.yaml: resources[2] "canary.yaml" renders Canary test/podinfo: remove it from resources`},
 		{"yaml syntax", canary, "  service:\n", "  service:\n   port: [\n",
 			"apps/podinfo/canary.yaml: document 1: invalid YAML"},
 		{"images entry for the target", kust, "namespace: test\n", "namespace: test\nimages:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n",

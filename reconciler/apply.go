@@ -104,7 +104,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 	if d.RevertTarget {
 		// What the target renders as once reverted: the promoted revision,
 		// unless an input cannot be put back (see revertInputs).
-		after, err := observe(snap, fork(snap, fsys, changes), c)
+		after, err := observe(snap, fork(snap, fsys, changes), c, ob.pb)
 		if err != nil {
 			return nil, fmt.Errorf("the reverted target: %w", err)
 		}

@@ -23,6 +23,8 @@ type observed struct {
 	tracked  map[string]string
 	// paths are the files the render read, outside the generated folder.
 	paths []string
+	// pb is Flux's post-build substitution of the app, nil for none.
+	pb *postBuild
 }
 
 // componentDir is the generated folder of a canary.
@@ -32,13 +34,17 @@ func componentDir(c *api.Canary) string {
 
 // observe renders the app without the canary's own component and finds the
 // target, the configs it references, the apex Service and the HPA.
-func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, error) {
+func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuild) (*observed, error) {
 	scratch := fork(snap, fsys)
 	comp := path.Join(componentDir(c), "kustomization.yaml")
 	if _, err := fsys.ReadFile(comp); err == nil {
 		scratch.Set(comp, []byte(emptyComponent))
 	}
-	objs, err := gitops.Render(scratch, c.Source.AppDir)
+	built, err := gitops.Render(scratch, c.Source.AppDir)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := pb.apply(built)
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +55,14 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 			return nil, fmt.Errorf("%s: %s renders Canary %s/%s: remove it from resources (Flux would try to apply it; gitcanary reads it from Git)", kpath, canaryEntry(fsys, kpath, o.GetName()), o.GetNamespace(), o.GetName())
 		}
 	}
-	ob := &observed{in: templates.Input{Canary: c}}
+	ob := &observed{in: templates.Input{Canary: c}, pb: pb}
 	ref := c.Spec.TargetRef
 	ob.in.Target = findObject(objs, ref.Kind, ref.Name, ns)
 	if ob.in.Target == nil {
 		return nil, fmt.Errorf("%s: spec.targetRef: %s %s/%s not found in the rendered output of %s", c.Source, ref.Kind, ns, ref.Name, c.Source.AppDir)
+	}
+	if err := pb.checkPlaceholders(c, findObject(built, ref.Kind, ref.Name, ns)); err != nil {
+		return nil, fmt.Errorf("%s: spec.targetRef: %w", c.Source, err)
 	}
 	if err := checkImagesEntries(fsys, c.Source.AppDir, ob.in.Target); err != nil {
 		return nil, err
@@ -76,6 +85,10 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, 
 		if !strings.HasPrefix(p, gen) {
 			ob.paths = append(ob.paths, p)
 		}
+	}
+	if pb != nil {
+		// The variables are inputs too: a change of one is a new revision.
+		ob.paths = append(ob.paths, pb.k.Files...)
 	}
 	return ob, nil
 }

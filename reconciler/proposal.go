@@ -79,7 +79,7 @@ func (r *Reconciler) carryOut(ctx context.Context, snap *gitops.Snapshot, fsys *
 	if err != nil {
 		return err
 	}
-	if err := r.renderCheck(snap, fsys, c, next.Status, changes); err != nil {
+	if err := r.renderCheck(snap, fsys, c, p.ob.pb, next.Status, changes); err != nil {
 		return err
 	}
 	tip, err := r.repo.Commit(base, changes, commitMessage(c, next), r.opts.Repo.Author, next.Status.LastTransitionTime)

@@ -267,7 +267,11 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		}
 	}
 	r.renders++
-	ob, err := observe(snap, fsys, c)
+	pb, err := postBuildFor(r.scanner.flux, c.Source.AppDir)
+	if err != nil {
+		return nil, d, err
+	}
+	ob, err := observe(snap, fsys, c, pb)
 	if err != nil {
 		return nil, d, err
 	}
@@ -296,7 +300,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if rq != nil && obs.Request != nil {
 		changes[requestPath] = nil
 	}
-	if err := r.renderCheck(snap, fsys, c, d.Status, changes); err != nil {
+	if err := r.renderCheck(snap, fsys, c, ob.pb, d.Status, changes); err != nil {
 		return nil, d, err
 	}
 	return changes, d, nil
@@ -377,8 +381,12 @@ func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, h
 
 // renderCheck renders the app as the commit would leave it and checks the
 // result; a commit that does not pass is never pushed.
-func (r *Reconciler) renderCheck(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, changes map[string][]byte) error {
-	objs, err := gitops.Render(fork(snap, fsys, changes), c.Source.AppDir)
+func (r *Reconciler) renderCheck(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuild, st api.Status, changes map[string][]byte) error {
+	built, err := gitops.Render(fork(snap, fsys, changes), c.Source.AppDir)
+	if err != nil {
+		return fmt.Errorf("render check: %w", err)
+	}
+	objs, err := pb.apply(built)
 	if err != nil {
 		return fmt.Errorf("render check: %w", err)
 	}

@@ -36,12 +36,16 @@ type scanner struct {
 	cache    map[plumbing.Hash]scanned
 	// catalog holds the AlertProviders found by the last scan.
 	catalog *notify.Catalog
+	// flux holds the Flux Kustomizations found by the last scan.
+	flux []*fluxKustomization
 }
 
 type scanned struct {
 	canaries  []*api.Canary
 	templates []*analysis.MetricTemplate
 	providers []*notify.AlertProvider
+	flux      []*fluxKustomization
+	configs   map[string]configMap // by namespace/name
 	err       error
 }
 
@@ -56,6 +60,8 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	var out []*api.Canary
 	var errs []error
 	var providers []*notify.AlertProvider
+	var flux []*fluxKustomization
+	configs := map[string]configMap{}
 	tmpls := analysis.Templates{}
 	seen := make(map[plumbing.Hash]scanned, len(s.cache))
 	err := snap.Walk(func(p string, blob plumbing.Hash) error {
@@ -81,6 +87,21 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 				r.providers, err = notify.ParseAlertProviders(p, data)
 				r.err = errors.Join(r.err, err)
 			}
+			if bytes.Contains(data, []byte(fluxKustomizeGroup)) {
+				var err error
+				r.flux, err = parseFluxKustomizations(p, data)
+				r.err = errors.Join(r.err, err)
+			}
+			r.configs = configMapData(p, data)
+		}
+		for _, k := range r.flux {
+			k := *k // shared by every file with this blob
+			k.Source.Path = p
+			flux = append(flux, &k)
+		}
+		for id, cm := range r.configs {
+			cm.path = p // the cached value is shared by every file with this blob
+			configs[id] = cm
 		}
 		for _, ap := range r.providers {
 			ap := *ap // shared by every file with this blob, like canaries
@@ -113,6 +134,8 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		errs = append(errs, err)
 	}
 	s.cache = seen
+	resolveSubstituteFrom(flux, configs)
+	s.flux = flux
 	cat, err := notify.NewCatalog(providers...)
 	if err != nil {
 		errs = append(errs, err)

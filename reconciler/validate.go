@@ -44,7 +44,7 @@ func Validate(dir, provider string) ([]error, int, error) {
 	r := &Reconciler{log: logr.Discard(), now: time.Now}
 	for _, c := range canaries {
 		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
-		if err := r.dryRun(fsys, c); err != nil {
+		if err := r.dryRun(fsys, c, sc.flux); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}
@@ -85,16 +85,20 @@ func checkTemplateRefs(c *api.Canary, tmpls analysis.TemplateLookup) error {
 // initialization (the generated component wired into the app, rendered
 // and checked) when it has no status yet, else the render check of its
 // current state. Nothing is written.
-func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary) error {
+func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomization) error {
+	pb, err := postBuildFor(flux, c.Source.AppDir)
+	if err != nil {
+		return err
+	}
 	statusPath := path.Join(componentDir(c), StatusFile)
 	if data, err := fsys.ReadFile(statusPath); err == nil {
 		st, err := api.UnmarshalStatus(statusPath, data)
 		if err != nil {
 			return err
 		}
-		return r.renderCheck(nil, fsys, c, st, nil)
+		return r.renderCheck(nil, fsys, c, pb, st, nil)
 	}
-	ob, err := observe(nil, fsys, c)
+	ob, err := observe(nil, fsys, c, pb)
 	if err != nil {
 		return err
 	}
@@ -107,7 +111,7 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary) error {
 	if err != nil {
 		return err
 	}
-	return r.renderCheck(nil, fsys, c, d.Status, changes)
+	return r.renderCheck(nil, fsys, c, pb, d.Status, changes)
 }
 
 // dirTree is a directory on disk read into memory, as a tree.

@@ -2,10 +2,12 @@ package reconciler
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"path"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/gitops"
@@ -55,23 +57,28 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		}
 	}
 	if d.RevertTarget {
-		promoted, err := r.repo.Snapshot(plumbing.NewHash(st.LastPromotedCommit))
-		if err != nil {
-			return nil, fmt.Errorf("reading the promoted commit %s to revert the target: %w", st.LastPromotedCommit, err)
-		}
-		configs := map[string]bool{}
-		for k := range st.TrackedConfigs {
-			configs[k] = true
-		}
-		rev, outside, err := revertInputs(fsys, promoted, c.Source.AppDir, ob.paths, revertSet{target: c.Spec.TargetRef.Name, configs: configs})
-		if err != nil {
-			return nil, err
-		}
-		for p, data := range rev {
-			set(p, data)
-		}
-		for _, p := range outside {
-			d.Body = append(d.Body, fmt.Sprintf("Not reverted: %s changed since the promotion but lies outside %s, the folder of this canary; a file there (a shared base) may serve other apps. Put it back there, or make releases in the canary's own folder (an overlay patch) so that rollbacks revert them.", p, c.Source.AppDir))
+		promoted, why := r.promotedSnapshot(c, st, snap)
+		if promoted == nil {
+			// Traffic goes back to the primary all the same; the target's
+			// inputs stay as they are, and that revision is not retried.
+			d.RevertTarget = false
+			d.Status.LastAppliedSpec = ob.revision
+			d.Body = append(d.Body, "Not reverted: "+why)
+		} else {
+			configs := map[string]bool{}
+			for k := range st.TrackedConfigs {
+				configs[k] = true
+			}
+			rev, outside, err := revertInputs(fsys, promoted, c.Source.AppDir, ob.paths, revertSet{target: c.Spec.TargetRef.Name, configs: configs})
+			if err != nil {
+				return nil, err
+			}
+			for p, data := range rev {
+				set(p, data)
+			}
+			for _, p := range outside {
+				d.Body = append(d.Body, fmt.Sprintf("Not reverted: %s changed since the promotion but lies outside %s, the folder of this canary; a file there (a shared base) may serve other apps. Put it back there, or make releases in the canary's own folder (an overlay patch) so that rollbacks revert them.", p, c.Source.AppDir))
+			}
 		}
 	}
 
@@ -210,4 +217,41 @@ func virtualServiceWeights(vs *yaml.RNode, svc string) (primary, canary int, err
 		}
 	}
 	return primary, canary, nil
+}
+
+// maxPromotedLog bounds the history searched for a promoted commit.
+const maxPromotedLog = 5000
+
+// promotedSnapshot returns the tree a rollback reverts the target to: the
+// status's LastPromotedCommit, or, when a history rewrite removed it (a
+// force-push that took out a leaked secret), the newest commit of the
+// canary's history whose transition left LastPromotedSpec promoted. Nil
+// and the reason when there is none.
+func (r *Reconciler) promotedSnapshot(c *api.Canary, st api.Status, head *gitops.Snapshot) (*gitops.Snapshot, string) {
+	if r.repo == nil || head == nil {
+		return nil, "no history to revert from"
+	}
+	if s, err := r.repo.Snapshot(plumbing.NewHash(st.LastPromotedCommit)); err == nil {
+		return s, ""
+	}
+	var found plumbing.Hash
+	n := 0
+	_ = r.repo.Log(context.Background(), head.Commit(), func(cm *object.Commit) error {
+		if n++; n > maxPromotedLog {
+			return gitops.ErrStopLog
+		}
+		t, ok := transitionOf(cm, c.ID())
+		if ok && t.Revision == st.LastPromotedSpec && (t.Phase == api.PhaseSucceeded || t.Phase == api.PhaseInitialized) {
+			found = cm.Hash
+			return gitops.ErrStopLog
+		}
+		return nil
+	})
+	if !found.IsZero() {
+		if s, err := r.repo.Snapshot(found); err == nil {
+			r.log.Info("the promoted commit is gone from the history; reverting to the last commit that promoted the revision", "canary", c.Key(), "missing", st.LastPromotedCommit, "commit", found.String())
+			return s, ""
+		}
+	}
+	return nil, fmt.Sprintf("the promoted commit %s is no longer in the repository (was the history rewritten?) and no commit of the branch promoted revision %s: put the target's inputs back by hand", st.LastPromotedCommit, st.LastPromotedSpec)
 }

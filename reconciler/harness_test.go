@@ -57,12 +57,12 @@ type world struct {
 	now    time.Time
 	logs   *syncBuffer
 
-	mu      sync.Mutex
-	checks  []machine.Check // what the next measurements return
+	mu     sync.Mutex
+	checks []machine.Check // what the next measurements return
 	// checksOf overrides checks for the canaries it names (namespace/name).
 	checksOf map[string][]machine.Check
-	measure int             // how often metrics were measured
-	hook    func()          // runs inside the next measurement, once
+	measure  int    // how often metrics were measured
+	hook     func() // runs inside the next measurement, once
 }
 
 func newWorld(t testing.TB, fixture string) *world {

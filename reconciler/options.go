@@ -27,6 +27,9 @@ type Options struct {
 	Once bool
 	// Interval is how often the loop polls the repository.
 	Interval time.Duration
+	// ShutdownTimeout bounds how long a pass in flight may go on after a
+	// signal.
+	ShutdownTimeout time.Duration
 	// Listen is the address of the /healthz and /readyz server;
 	// empty for none.
 	Listen string
@@ -46,9 +49,10 @@ type Options struct {
 // DefaultOptions returns the options' defaults.
 func DefaultOptions() Options {
 	return Options{
-		Provider: "istio",
-		Interval: 10 * time.Second,
-		Notify:   notify.DefaultOptions(),
+		Provider:        "istio",
+		Interval:        10 * time.Second,
+		ShutdownTimeout: 30 * time.Second,
+		Notify:          notify.DefaultOptions(),
 	}
 }
 
@@ -62,6 +66,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Provider, "provider", o.Provider, "mesh provider of canaries that do not set spec.provider")
 	fs.BoolVar(&o.Once, "once", o.Once, "run one pass (at most one step per canary) and exit")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "how often to fetch the repository and reconcile")
+	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "how long a pass in flight may go on after SIGTERM before its Git and HTTP calls are cancelled")
 	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /healthz and /readyz (empty: none)")
 	fs.StringVar(&o.Shard, "shard", o.Shard, "i/n: reconcile only the canaries of shard i of n")
 	fs.StringVar(&o.SecretsDir, "secrets-dir", o.SecretsDir, "directory of the Secrets that MetricTemplates reference, mounted as <dir>/<namespace>/<name>/<key>")

@@ -54,6 +54,8 @@ type Reconciler struct {
 	hooks      Webhooks
 	hookRuns   map[string]map[string]webhooks.Outcome
 	dispatcher Dispatcher
+	// health is what /healthz and /readyz report.
+	health health
 }
 
 // New returns a Reconciler over an open repository.
@@ -362,6 +364,10 @@ func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, h
 			m, ok := checks[c.ID()]
 			if !ok {
 				m.checks, m.err = r.measure(ctx, c, tmpls, obs.Now)
+				if ctx.Err() != nil {
+					// Cut short (shutdown): not a verdict on the canary.
+					return out, fmt.Errorf("measuring: %w", context.Cause(ctx))
+				}
 				checks[c.ID()] = m
 			}
 			obs.Metrics = &machine.Metrics{Checks: m.checks}
@@ -375,6 +381,10 @@ func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, h
 			}
 		default:
 			return out, fmt.Errorf("the state machine needs %s, which gitcanary cannot observe", d.Need)
+		}
+		if ctx.Err() != nil {
+			// Cut short (shutdown): what was observed is no verdict.
+			return out, fmt.Errorf("observing %s: %w", d.Need, context.Cause(ctx))
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -27,7 +28,7 @@ var ErrPassFailed = errors.New("some canaries could not be reconciled")
 
 // Run reconciles the repository: one pass with opts.Once, else a pass every
 // opts.Interval until ctx is done. A pass in flight when ctx is cancelled is
-// finished first, so no half-made decision is left behind.
+// finished first, for at most opts.ShutdownTimeout (see Loop).
 func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err := opts.Validate(); err != nil {
 		return err
@@ -60,7 +61,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		return err
 	}
 	if opts.Listen != "" {
-		stop, err := serveHealth(opts.Listen, log)
+		stop, err := r.serveHealth(opts.Listen)
 		if err != nil {
 			return err
 		}
@@ -68,31 +69,76 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	}
 	log.Info("reconciling", "repo", repo.URL(), "branch", opts.Repo.Branch, "once", opts.Once, "interval", opts.Interval.String())
 	if opts.Once {
-		return r.runPass(context.WithoutCancel(ctx))
+		pctx, cancel := graceful(ctx, opts.ShutdownTimeout)
+		defer cancel()
+		return r.runPass(pctx)
 	}
 	return r.Loop(ctx)
 }
 
-// Loop runs a pass every opts.Interval until ctx is done. A pass in flight
-// when ctx is cancelled runs to its end (its push included), so a signal
-// never leaves a decision half made.
+// Loop runs a pass every opts.Interval until ctx is done. Once ctx is done
+// no pass starts. A pass in flight when it is done runs on for at most
+// opts.ShutdownTimeout, so a signal rarely leaves a decision half made and
+// never holds the process forever: past the timeout the pass's Git,
+// Prometheus and webhook calls are cancelled, and a push cut short is not
+// a half-written state (a push is a compare-and-swap of the branch).
 func (r *Reconciler) Loop(ctx context.Context) error {
-	tick := time.NewTicker(r.opts.Interval)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		_ = r.runPass(context.WithoutCancel(ctx))
 		select {
 		case <-ctx.Done():
+			r.log.Info("stopping: signal received")
+			return nil
+		case <-timer.C:
+		}
+		if ctx.Err() != nil {
+			r.log.Info("stopping: signal received")
+			return nil
+		}
+		pctx, cancel := graceful(ctx, r.opts.ShutdownTimeout)
+		_ = r.runPass(pctx)
+		cancel()
+		if ctx.Err() != nil {
 			r.log.Info("stopping: signal received, last pass finished")
 			return nil
-		case <-tick.C:
 		}
+		timer.Reset(r.opts.Interval)
+	}
+}
+
+// graceful returns a context for a pass: not cancelled when ctx is, but
+// grace after that.
+func graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	pctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, func() {
+			cancel(fmt.Errorf("the pass did not finish within the shutdown timeout (%s)", grace))
+		})
+	})
+	return pctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel(context.Canceled)
 	}
 }
 
 func (r *Reconciler) runPass(ctx context.Context) error {
 	start := r.now()
+	r.health.started(start)
 	res, err := r.Pass(ctx)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+	}
+	r.health.ended(res, err)
 	if err != nil {
 		r.log.Error(err, "pass failed")
 		return err
@@ -147,21 +193,25 @@ func CheckProviders(ev *analysis.Evaluator) ProviderCheckFunc {
 	return ev.CheckProviders
 }
 
-// serveHealth serves /healthz and /readyz.
-func serveHealth(addr string, log logr.Logger) (func(), error) {
+// serveHealth serves /healthz and /readyz (see health).
+func (r *Reconciler) serveHealth(addr string) (func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--listen: %w", err)
 	}
 	mux := http.NewServeMux()
-	ok := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
-	mux.HandleFunc("/healthz", ok)
-	mux.HandleFunc("/readyz", ok)
+	r.health.register(mux, r.stuckAfter(), time.Now)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error(err, "health server")
+			r.log.Error(err, "health server")
 		}
 	}()
 	return func() { _ = srv.Close() }, nil
+}
+
+// stuckAfter is how long a pass may run before /healthz says the process is
+// stuck: far longer than any pass should take with Git's timeouts.
+func (r *Reconciler) stuckAfter() time.Duration {
+	return max(10*time.Minute, 10*r.opts.Interval)
 }

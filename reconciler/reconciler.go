@@ -211,7 +211,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	statusPath := path.Join(componentDir(c), StatusFile)
 	var st api.Status
 	if data, err := fsys.ReadFile(statusPath); err == nil {
-		if st, err = api.UnmarshalStatus(statusPath, data); err != nil {
+		if st, err = api.UnmarshalStatus(statusPath, data, r.now()); err != nil {
 			return nil, d, err
 		}
 	}

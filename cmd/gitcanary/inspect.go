@@ -63,7 +63,7 @@ func (o *readOptions) find(repo *gitops.Repo, head plumbing.Hash, name string) (
 	if err != nil {
 		return reconciler.CanaryInfo{}, err
 	}
-	infos, _ := reconciler.ListCanaries(snap, o.provider)
+	infos, _ := reconciler.ListCanaries(snap, o.provider, time.Now())
 	var found []reconciler.CanaryInfo
 	for _, c := range infos {
 		if c.Name == name && (o.namespace == "" || c.Namespace == o.namespace) {
@@ -147,7 +147,7 @@ func newGetCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			infos, errs := reconciler.ListCanaries(snap, o.provider)
+			infos, errs := reconciler.ListCanaries(snap, o.provider, time.Now())
 			for _, e := range errs {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", e)
 			}

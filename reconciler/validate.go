@@ -9,17 +9,36 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-// Validate checks a config repository checked out at dir, as a pull request
-// pipeline would: every Canary document parses and is valid, every app
-// renders, each target is found in its app's output, webhooks are well
-// formed and alerts name AlertProviders of the repository. It returns one
-// error per problem, each naming the file, the document and the field.
-func Validate(dir, provider string) ([]error, int, error) {
+// ValidateOption configures Validate.
+type ValidateOption func(*validateConfig)
+
+type validateConfig struct {
+	warn func(error)
+}
+
+// WithWarnings has Validate hand each warning (a field of a canary that
+// gitcanary ignores: unknown, or known but not supported) to fn.
+func WithWarnings(fn func(error)) ValidateOption {
+	return func(c *validateConfig) { c.warn = fn }
+}
+
+// Validate checks a config repository checked out at dir (a symlink to it
+// is followed), as a pull request pipeline would: every Canary document
+// parses and is valid, no two canaries conflict, every app renders, each
+// target is found in its app's output, webhooks are well formed, and
+// templateRefs and alerts name MetricTemplates and AlertProviders of the
+// repository. It returns one error per problem, each naming the file, the
+// document and the field, and the number of canaries found.
+func Validate(dir, provider string, opts ...ValidateOption) ([]error, int, error) {
+	cfg := validateConfig{warn: func(error) {}}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	t, err := readDir(dir)
 	if err != nil {
 		return nil, 0, err
@@ -29,14 +48,19 @@ func Validate(dir, provider string) ([]error, int, error) {
 		fsys.Set(p, data)
 	}
 	sc := newScanner("", provider)
-	canaries, _, errs := sc.scan(t)
+	canaries, tmpls, errs := sc.scan(t)
+	found := len(canaries)
+	canaries, conflicts := api.Conflicts(canaries)
 	var out []error
-	for _, e := range errs {
+	for _, e := range append(errs, conflicts...) {
 		out = append(out, errList(e)...)
 	}
 	for _, c := range canaries {
+		for _, w := range c.Warnings {
+			cfg.warn(w)
+		}
 		out = append(out, errList(webhooks.Check(c))...)
-		out = append(out, errList(notify.CheckAlerts(c, sc.catalog))...)
+		out = append(out, errList(CheckReferences(c, tmpls, sc.catalog))...)
 		if _, err := observe(nil, fsys, c); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 			continue
@@ -45,7 +69,7 @@ func Validate(dir, provider string) ([]error, int, error) {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}
-	return out, len(canaries), nil
+	return out, found, nil
 }
 
 // dirTree is a directory on disk read into memory, as a tree.
@@ -54,8 +78,18 @@ type dirTree struct {
 }
 
 func readDir(dir string) (*dirTree, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(root); err != nil {
+		return nil, err
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is a file: give the directory of a checked-out config repository", dir)
+	}
+	dir = root
 	t := &dirTree{files: map[string][]byte{}}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -165,3 +165,28 @@ func (w *world) canary(snap *gitops.Snapshot) *api.Canary {
 	}
 	return info.Canary
 }
+
+func TestFindCanary(t *testing.T) {
+	canary := func(ns, name, path string) *api.Canary {
+		return &api.Canary{Metadata: api.ObjectMeta{Name: name, Namespace: ns}, Source: api.Source{Path: path, AppDir: path[:strings.LastIndex(path, "/")]}}
+	}
+	infos := []CanaryInfo{
+		{Canary: canary("test", "podinfo", "apps/a/canary.yaml"), Namespace: "test", Name: "podinfo", Conflict: "conflict, canary refused: Canary test/podinfo is also defined in apps/b/canary.yaml: document 1"},
+		{Canary: canary("test", "podinfo", "apps/b/canary.yaml"), Namespace: "test", Name: "podinfo", Conflict: "conflict, canary refused: Canary test/podinfo is also defined in apps/a/canary.yaml: document 1"},
+		{Canary: canary("prod", "frontend", "apps/f/canary.yaml"), Namespace: "prod", Name: "frontend"},
+		{Canary: canary("test", "frontend", "apps/g/canary.yaml"), Namespace: "test", Name: "frontend"},
+	}
+	for _, tt := range []struct{ ns, name, want string }{
+		{"", "podinfo", "canary test/podinfo (apps/a/canary.yaml: document 1): conflict, canary refused: Canary test/podinfo is also defined in apps/b/canary.yaml: document 1"},
+		{"", "frontend", "canary frontend exists in namespaces prod, test: set -n"},
+		{"", "nope", "canary nope not found"},
+		{"dev", "frontend", "canary frontend not found in namespace dev"},
+	} {
+		if _, err := FindCanary(infos, tt.ns, tt.name); err == nil || err.Error() != tt.want {
+			t.Errorf("%s/%s: %v, want %q", tt.ns, tt.name, err, tt.want)
+		}
+	}
+	if c, err := FindCanary(infos, "prod", "frontend"); err != nil || c.Canary.Source.Path != "apps/f/canary.yaml" {
+		t.Errorf("prod/frontend: %v", err)
+	}
+}

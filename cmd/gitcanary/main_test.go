@@ -186,12 +186,7 @@ func TestRunOnceKeepsServingHealthyCanaries(t *testing.T) {
 	edit(t, dir, "apps/broken/canary.yaml", "name: podinfo\n  namespace: test", "name: broken\n  namespace: test")
 	edit(t, dir, "apps/broken/canary.yaml", "stepWeight: 10", "stepWeight: -5")
 	edit(t, dir, "apps/broken/kustomization.yaml", "namespace: test", "namespace: other")
-	remote := filepath.Join(t.TempDir(), "remote.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "apps")
-	git(t, dir, "push", "-q", remote, "main")
+	remote := pushRepo(t, dir, "apps")
 
 	out, err := gitcanary(t, "run", "--repo", "file://"+remote, "--once")
 	if err == nil || !strings.Contains(err.Error(), "some canaries could not be reconciled") {
@@ -201,6 +196,20 @@ func TestRunOnceKeepsServingHealthyCanaries(t *testing.T) {
 	if !strings.HasPrefix(log, "Initialization done! podinfo.test\n") {
 		t.Errorf("the healthy canary was not served:\n%s", log)
 	}
+}
+
+// pushRepo makes dir a Git repository of one commit and pushes it to a new
+// bare repository, the config repository as a Git server holds it, whose
+// path it returns.
+func pushRepo(t *testing.T, dir, msg string) string {
+	t.Helper()
+	remote := filepath.Join(t.TempDir(), "remote.git")
+	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", msg)
+	git(t, dir, "push", "-q", remote, "main")
+	return remote
 }
 
 func git(t *testing.T, dir string, args ...string) string {
@@ -224,12 +233,7 @@ func gitExec(dir string, args ...string) (string, error) {
 func TestRequestCommands(t *testing.T) {
 	t.Parallel()
 	dir := sampleRepo(t)
-	remote := filepath.Join(t.TempDir(), "remote.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "apps")
-	git(t, dir, "push", "-q", remote, "main")
+	remote := pushRepo(t, dir, "apps")
 	if out, err := gitcanary(t, "run", "--repo", remote, "--once"); err != nil {
 		t.Fatal(err, out)
 	}
@@ -245,11 +249,19 @@ func TestRequestCommands(t *testing.T) {
 	if got := git(t, "", "--git-dir", remote, "log", "-1", "--format=%an <%ae>: %s", "main"); got != "Ops Person <ops@example.com>: Pause podinfo.test requested by Ops Person\n" {
 		t.Errorf("request commit: %q", got)
 	}
-	if _, err := gitcanary(t, "resume", "podinfo", "--repo", remote, "--author", "Jane Doe <jane@example.com>"); err != nil {
-		t.Fatal(err)
+	// A second request before a pass is queued after the first, not in
+	// its place.
+	out, err = gitcanary(t, "resume", "podinfo", "--repo", remote, "--author", "Jane Doe <jane@example.com>")
+	if err != nil || !strings.HasSuffix(out, "; 2 requests pending: passes of gitcanary run honour them in order, one each\n") {
+		t.Fatalf("resume: %v\n%s", err, out)
 	}
 	if got := git(t, "", "--git-dir", remote, "log", "-1", "--format=%an: %s", "main"); got != "Jane Doe: Resume podinfo.test requested by Jane Doe\n" {
 		t.Errorf("request commit: %q", got)
+	}
+	queue := git(t, "", "--git-dir", remote, "show", "main:apps/podinfo/gitcanary/podinfo/request.yaml")
+	if !strings.Contains(queue, "  - action: pause\n    requestedBy: Ops Person <ops@example.com>\n") || !strings.Contains(queue, "  - action: resume\n    requestedBy: Jane Doe <jane@example.com>\n") ||
+		strings.Index(queue, "action: pause") > strings.Index(queue, "action: resume") {
+		t.Errorf("request.yaml:\n%s", queue)
 	}
 	if _, err := gitcanary(t, "promote", "nope", "--repo", remote, "--author", "Jane Doe <jane@example.com>"); err == nil || !strings.Contains(err.Error(), "canary nope not found") {
 		t.Errorf("unknown canary: %v", err)

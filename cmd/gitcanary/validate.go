@@ -50,6 +50,8 @@ supported); --strict makes them problems.`,
 				problems = append(problems, warnings...)
 			}
 			switch {
+			case len(problems) > 0 && n == 0:
+				return fmt.Errorf("%s, no valid canary", plural(len(problems), "problem", "problems"))
 			case len(problems) > 0:
 				return fmt.Errorf("%s in %s", plural(len(problems), "problem", "problems"), plural(n, "canary", "canaries"))
 			case n == 0 && !allowEmpty:

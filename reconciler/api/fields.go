@@ -53,43 +53,46 @@ var apiServerMetadata = map[string]bool{
 	"finalizers": true, "managedFields": true, "selfLink": true, "generateName": true,
 }
 
-// walk checks v, decoded at path, against t.
-func (w *fieldWalker) walk(v any, t reflect.Type, path string) {
+// walk checks v, decoded at path, against t. It reports whether v is a
+// value its field cannot take (an invalid duration), which the caller
+// drops so that decoding goes on and finds the document's other problems.
+func (w *fieldWalker) walk(v any, t reflect.Type, path string) (drop bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t {
 	case durationType:
-		w.duration(v, path)
-		return
+		return w.duration(v, path)
 	case timeType:
-		w.time(v, path)
-		return
+		return w.time(v, path)
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return // encoding/json names the type mismatch
+		if m, ok := v.(map[string]any); ok { // else encoding/json names the type mismatch
+			w.object(m, t, path)
 		}
-		w.object(m, t, path)
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok || t.Elem().Kind() == reflect.Interface {
-			return
+			return false
 		}
 		for k, e := range m {
-			w.walk(e, t.Elem(), join(path, k))
+			if w.walk(e, t.Elem(), join(path, k)) {
+				delete(m, k)
+			}
 		}
 	case reflect.Slice:
 		s, ok := v.([]any)
 		if !ok || t == rawType || t.Elem().Kind() == reflect.Interface {
-			return
+			return false
 		}
 		for i, e := range s {
-			w.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			if w.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)) {
+				s[i] = nil
+			}
 		}
 	}
+	return false
 }
 
 func (w *fieldWalker) object(m map[string]any, t reflect.Type, path string) {
@@ -113,7 +116,9 @@ func (w *fieldWalker) object(m map[string]any, t reflect.Type, path string) {
 		}
 		switch {
 		case known:
-			w.walk(m[k], ft, p)
+			if w.walk(m[k], ft, p) {
+				delete(m, k)
+			}
 		case t == objectMetaType && apiServerMetadata[k]:
 			delete(m, k)
 		default:
@@ -127,16 +132,16 @@ func (w *fieldWalker) object(m map[string]any, t reflect.Type, path string) {
 	}
 }
 
-func (w *fieldWalker) duration(v any, path string) {
+func (w *fieldWalker) duration(v any, path string) (drop bool) {
 	s, ok := v.(string)
 	if !ok {
 		if v != nil {
 			w.errs = append(w.errs, fieldProblem{field: path, msg: fmt.Sprintf("want a duration such as \"30s\", got %v", v)})
 		}
-		return
+		return v != nil
 	}
 	if s == "" {
-		return
+		return false
 	}
 	d, err := time.ParseDuration(s)
 	switch {
@@ -144,17 +149,22 @@ func (w *fieldWalker) duration(v any, path string) {
 		w.errs = append(w.errs, fieldProblem{field: path, msg: fmt.Sprintf("invalid duration %q (want a number and a unit: \"90s\", \"1m30s\")", s)})
 	case d < 0:
 		w.errs = append(w.errs, fieldProblem{field: path, msg: fmt.Sprintf("must not be negative, got %s", s)})
+	default:
+		return false
 	}
+	return true
 }
 
-func (w *fieldWalker) time(v any, path string) {
+func (w *fieldWalker) time(v any, path string) (drop bool) {
 	if v == nil {
-		return
+		return false
 	}
 	s, ok := v.(string)
 	if _, err := time.Parse(time.RFC3339, s); !ok || err != nil {
 		w.errs = append(w.errs, fieldProblem{field: path, msg: fmt.Sprintf("want a time as \"2026-11-22T10:00:00Z\" (RFC 3339), got %v", v)})
+		return true
 	}
+	return false
 }
 
 // isSet reports whether a decoded value is other than a zero value.

@@ -164,9 +164,6 @@ func decodeCanary(path string, d Document, defaultProvider string) (*Canary, err
 	for _, e := range w.errs {
 		errs = append(errs, problem(e.field, e.msg))
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(append(errs, warnings...)...)
-	}
 	js, err := json.Marshal(raw)
 	if err != nil {
 		return nil, problem("", err.Error())
@@ -175,9 +172,11 @@ func decodeCanary(path string, d Document, defaultProvider string) (*Canary, err
 	if err := json.Unmarshal(js, c); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, errors.Join(append([]error{problem(te.Field, fmt.Sprintf("want %s, got %s", te.Type, te.Value))}, warnings...)...)
+			errs = append(errs, problem(te.Field, fmt.Sprintf("want %s, got %s", te.Type, te.Value)))
+		} else {
+			errs = append(errs, problem("", err.Error()))
 		}
-		return nil, errors.Join(append([]error{problem("", err.Error())}, warnings...)...)
+		return nil, errors.Join(append(errs, warnings...)...)
 	}
 	if c.Metadata.Namespace == "" {
 		c.Metadata.Namespace = "default"

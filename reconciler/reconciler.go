@@ -73,6 +73,7 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 		shardI:  i, shardN: n,
 		idle: map[string]string{},
 	}
+	r.scanner.warn = func(err error) { log.Info("warning: "+err.Error(), "kind", "CanaryField") }
 	for _, o := range options {
 		o(r)
 	}
@@ -137,7 +138,8 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		return res, err
 	}
 	canaries, tmpls, errs := r.scanner.scan(snap)
-	for _, err := range errs {
+	canaries, conflicts := api.Conflicts(canaries)
+	for _, err := range append(errs, conflicts...) {
 		res.Errors = append(res.Errors, errList(err)...)
 	}
 	fsys := gitops.NewFS(snap)
@@ -237,18 +239,17 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	statusPath := path.Join(componentDir(c), StatusFile)
 	var st api.Status
 	if data, err := fsys.ReadFile(statusPath); err == nil {
-		if st, err = api.UnmarshalStatus(statusPath, data); err != nil {
+		if st, err = api.UnmarshalStatus(statusPath, data, r.now()); err != nil {
 			return nil, d, err
 		}
 	}
 	var rq *machine.Request
-	requestPath := path.Join(componentDir(c), RequestFile)
-	if data, err := fsys.ReadFile(requestPath); err == nil {
-		req, err := api.UnmarshalRequest(requestPath, data)
-		if err != nil {
-			return nil, d, err
-		}
-		rq = &machine.Request{Action: req.Action, By: req.RequestedBy}
+	pending, err := PendingRequests(fsys, c)
+	if err != nil {
+		return nil, d, err
+	}
+	if len(pending) > 0 {
+		rq = &machine.Request{Action: pending[0].Action, By: pending[0].RequestedBy}
 	}
 	now := r.now()
 	if st.Phase != "" && rq == nil {
@@ -300,7 +301,12 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		return nil, d, err
 	}
 	if rq != nil && obs.Request != nil {
-		changes[requestPath] = nil
+		// The request is honoured: the commit takes it off the queue.
+		p, data, err := PopRequest(c, pending)
+		if err != nil {
+			return nil, d, err
+		}
+		changes[p] = data
 	}
 	if err := r.renderCheck(snap, fsys, c, ob.pb, d.Status, changes); err != nil {
 		return nil, d, err

@@ -2,7 +2,10 @@ package reconciler
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,18 +26,32 @@ type CanaryInfo struct {
 	Name      string      `json:"name"`
 	Path      string      `json:"path"`
 	Status    api.Status  `json:"status"`
+	// Conflict says why gitcanary refuses the canary: another one has its
+	// namespace and name, or its generated folder (see api.Conflicts).
+	Conflict string `json:"conflict,omitempty"`
 }
 
 // ListCanaries reads every canary of the commit and its status.yaml, without
-// rendering anything. A canary never reconciled has an empty phase.
-func ListCanaries(snap *gitops.Snapshot, provider string) ([]CanaryInfo, []error) {
+// rendering anything. A canary never reconciled has an empty phase. The
+// errors are those of bad documents, bad status files (checked as of now)
+// and conflicting canaries, which are listed with their Conflict set.
+func ListCanaries(snap *gitops.Snapshot, provider string, now time.Time) ([]CanaryInfo, []error) {
 	canaries, _, errs := newScanner("", provider).scan(snap)
+	_, conflicts := api.Conflicts(canaries)
+	conflict := map[api.Source]string{}
+	for _, err := range conflicts {
+		var fe *api.FieldError
+		if errors.As(err, &fe) {
+			conflict[fe.Source] = fe.Msg
+		}
+	}
+	errs = append(errs, conflicts...)
 	out := make([]CanaryInfo, 0, len(canaries))
 	for _, c := range canaries {
-		info := CanaryInfo{Canary: c, Namespace: c.Metadata.Namespace, Name: c.Metadata.Name, Path: c.Source.Path}
+		info := CanaryInfo{Canary: c, Namespace: c.Metadata.Namespace, Name: c.Metadata.Name, Path: c.Source.Path, Conflict: conflict[c.Source]}
 		p := path.Join(componentDir(c), StatusFile)
 		if data, err := snap.ReadFile(p); err == nil {
-			st, err := api.UnmarshalStatus(p, data)
+			st, err := api.UnmarshalStatus(p, data, now)
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -46,9 +63,45 @@ func ListCanaries(snap *gitops.Snapshot, provider string) ([]CanaryInfo, []error
 		if out[i].Namespace != out[j].Namespace {
 			return out[i].Namespace < out[j].Namespace
 		}
-		return out[i].Name < out[j].Name
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Path < out[j].Path
 	})
 	return out, errs
+}
+
+// FindCanary returns the canary named name among infos, in namespace when
+// it is not empty. A name in several namespaces needs the namespace; a
+// canary in conflict with another is an error saying so.
+func FindCanary(infos []CanaryInfo, namespace, name string) (CanaryInfo, error) {
+	var found []CanaryInfo
+	for _, c := range infos {
+		if c.Name == name && (namespace == "" || c.Namespace == namespace) {
+			found = append(found, c)
+		}
+	}
+	if len(found) == 0 {
+		if namespace != "" {
+			return CanaryInfo{}, fmt.Errorf("canary %s not found in namespace %s", name, namespace)
+		}
+		return CanaryInfo{}, fmt.Errorf("canary %s not found", name)
+	}
+	var ns []string
+	for _, c := range found {
+		if !slices.Contains(ns, c.Namespace) {
+			ns = append(ns, c.Namespace)
+		}
+	}
+	if len(ns) > 1 {
+		return CanaryInfo{}, fmt.Errorf("canary %s exists in namespaces %s: set -n", name, strings.Join(ns, ", "))
+	}
+	for _, c := range found {
+		if c.Conflict != "" {
+			return c, fmt.Errorf("canary %s/%s (%s): %s", c.Namespace, c.Name, c.Canary.Source, c.Conflict)
+		}
+	}
+	return found[0], nil
 }
 
 // Transition is one of a canary's commits: a transition of its rollout.
@@ -131,13 +184,13 @@ func transitionOf(c *object.Commit, id string) (Transition, bool) {
 
 // Rollout is one run of the analysis, from the new revision to its outcome.
 type Rollout struct {
-	Revision     string        `json:"revision"`
-	Started      time.Time     `json:"started"`
-	Duration     time.Duration `json:"duration"`
-	Outcome      api.Phase     `json:"outcome"`
-	FailedChecks int           `json:"failedChecks"`
-	FirstSHA     string        `json:"firstSHA"`
-	LastSHA      string        `json:"lastSHA"`
+	Revision     string       `json:"revision"`
+	Started      time.Time    `json:"started"`
+	Duration     api.Duration `json:"duration"`
+	Outcome      api.Phase    `json:"outcome"`
+	FailedChecks int          `json:"failedChecks"`
+	FirstSHA     string       `json:"firstSHA"`
+	LastSHA      string       `json:"lastSHA"`
 }
 
 // Rollouts groups a canary's transitions (oldest first) into rollouts: each
@@ -157,7 +210,7 @@ func Rollouts(events []Transition) []Rollout {
 		cur.Revision = e.Revision
 		cur.Outcome = e.Phase
 		cur.LastSHA = e.SHA
-		cur.Duration = e.Time.Sub(cur.Started)
+		cur.Duration = api.Duration{Duration: e.Time.Sub(cur.Started)}
 		cur.FailedChecks = max(cur.FailedChecks, e.Failed)
 	}
 	return out

@@ -2,17 +2,19 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
 var jane = gitops.Signature{Name: "Jane Doe", Email: "jane@example.com"}
 
 func (w *world) request(action string) {
 	w.t.Helper()
-	if _, err := SubmitRequest(context.Background(), w.rec.repo, "test", "podinfo", action, jane, "istio", w.now); err != nil {
+	if _, _, err := SubmitRequest(context.Background(), w.rec.repo, "test", "podinfo", action, jane, "istio", w.now); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -95,5 +97,96 @@ func TestAbortRollsBack(t *testing.T) {
 	}
 	if dep := w.show("main", app+"deployment.yaml"); !strings.Contains(dep, oldImage) {
 		t.Errorf("abort did not revert the target")
+	}
+}
+
+// TestRequestsQueue: requests made before a pass are queued in order, none
+// is dropped, and PopRequest removes the first one only; a full queue
+// refuses more with a clear error.
+func TestRequestsQueue(t *testing.T) {
+	w := newWorld(t, fixture)
+	w.pass(0)
+	for _, action := range []string{"pause", "resume", "promote"} {
+		w.request(action)
+	}
+	snap := w.snapshot()
+	c := w.canary(snap)
+	pending, err := PendingRequests(snap, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, rq := range pending {
+		actions = append(actions, rq.Action+" by "+rq.RequestedBy)
+	}
+	if got := strings.Join(actions, ", "); got != "pause by Jane Doe <jane@example.com>, resume by Jane Doe <jane@example.com>, promote by Jane Doe <jane@example.com>" {
+		t.Fatalf("queue: %s", got)
+	}
+	p, data, err := PopRequest(c, pending)
+	if err != nil || p != gen+"request.yaml" {
+		t.Fatalf("pop: %s %v", p, err)
+	}
+	rest, err := api.UnmarshalRequests(p, data)
+	if err != nil || len(rest) != 2 || rest[0].Action != "resume" || rest[1].Action != "promote" {
+		t.Fatalf("after the first is honoured: %+v %v", rest, err)
+	}
+	if p, data, err := PopRequest(c, rest[1:]); err != nil || p != gen+"request.yaml" || data != nil {
+		t.Errorf("popping the last request deletes the file: %q %v", data, err)
+	}
+
+	for i := len(pending); i < api.MaxRequests; i++ {
+		w.request("pause")
+	}
+	_, _, err = SubmitRequest(context.Background(), w.rec.repo, "test", "podinfo", "abort", jane, "istio", w.now)
+	if !errors.Is(err, api.ErrQueueFull) || !strings.Contains(err.Error(), "wait until gitcanary run has honoured the pending ones (apps/podinfo/gitcanary/podinfo/request.yaml)") {
+		t.Errorf("full queue: %v", err)
+	}
+}
+
+func (w *world) snapshot() *gitops.Snapshot {
+	w.t.Helper()
+	head, err := w.rec.repo.Fetch(context.Background())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	snap, err := w.rec.repo.Snapshot(head)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return snap
+}
+
+func (w *world) canary(snap *gitops.Snapshot) *api.Canary {
+	w.t.Helper()
+	infos, errs := ListCanaries(snap, "istio", w.now)
+	info, err := FindCanary(infos, "test", "podinfo")
+	if err != nil || len(errs) > 0 {
+		w.t.Fatal(err, errs)
+	}
+	return info.Canary
+}
+
+func TestFindCanary(t *testing.T) {
+	canary := func(ns, name, path string) *api.Canary {
+		return &api.Canary{Metadata: api.ObjectMeta{Name: name, Namespace: ns}, Source: api.Source{Path: path, AppDir: path[:strings.LastIndex(path, "/")]}}
+	}
+	infos := []CanaryInfo{
+		{Canary: canary("test", "podinfo", "apps/a/canary.yaml"), Namespace: "test", Name: "podinfo", Conflict: "conflict, canary refused: Canary test/podinfo is also defined in apps/b/canary.yaml: document 1"},
+		{Canary: canary("test", "podinfo", "apps/b/canary.yaml"), Namespace: "test", Name: "podinfo", Conflict: "conflict, canary refused: Canary test/podinfo is also defined in apps/a/canary.yaml: document 1"},
+		{Canary: canary("prod", "frontend", "apps/f/canary.yaml"), Namespace: "prod", Name: "frontend"},
+		{Canary: canary("test", "frontend", "apps/g/canary.yaml"), Namespace: "test", Name: "frontend"},
+	}
+	for _, tt := range []struct{ ns, name, want string }{
+		{"", "podinfo", "canary test/podinfo (apps/a/canary.yaml: document 1): conflict, canary refused: Canary test/podinfo is also defined in apps/b/canary.yaml: document 1"},
+		{"", "frontend", "canary frontend exists in namespaces prod, test: set -n"},
+		{"", "nope", "canary nope not found"},
+		{"dev", "frontend", "canary frontend not found in namespace dev"},
+	} {
+		if _, err := FindCanary(infos, tt.ns, tt.name); err == nil || err.Error() != tt.want {
+			t.Errorf("%s/%s: %v, want %q", tt.ns, tt.name, err, tt.want)
+		}
+	}
+	if c, err := FindCanary(infos, "prod", "frontend"); err != nil || c.Canary.Source.Path != "apps/f/canary.yaml" {
+		t.Errorf("prod/frontend: %v", err)
 	}
 }

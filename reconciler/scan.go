@@ -38,6 +38,9 @@ type scanner struct {
 	catalog *notify.Catalog
 	// flux holds the Flux Kustomizations found by the last scan.
 	flux []*fluxKustomization
+	// warn is told each warning of a Canary (a field gitcanary ignores)
+	// when its file is first read, not on every scan.
+	warn func(error)
 }
 
 type scanned struct {
@@ -76,6 +79,13 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 			}
 			if api.LooksLikeCanary(data) {
 				r.canaries, r.err = api.ParseCanaries(p, data, s.provider)
+				for _, c := range r.canaries {
+					for _, w := range c.Warnings {
+						if s.warn != nil {
+							s.warn(w)
+						}
+					}
+				}
 			}
 			if bytes.Contains(data, []byte(api.KindMetricTemplate)) {
 				var err error

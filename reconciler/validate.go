@@ -21,12 +21,31 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
-// Validate checks a config repository checked out at dir, as a pull request
-// pipeline would: every Canary document parses and is valid, every app
-// renders, each target is found in its app's output, webhooks are well
-// formed and alerts name AlertProviders of the repository. It returns one
-// error per problem, each naming the file, the document and the field.
-func Validate(dir, provider string) ([]error, int, error) {
+// ValidateOption configures Validate.
+type ValidateOption func(*validateConfig)
+
+type validateConfig struct {
+	warn func(error)
+}
+
+// WithWarnings has Validate hand each warning (a field of a canary that
+// gitcanary ignores: unknown, or known but not supported) to fn.
+func WithWarnings(fn func(error)) ValidateOption {
+	return func(c *validateConfig) { c.warn = fn }
+}
+
+// Validate checks a config repository checked out at dir (a symlink to it
+// is followed), as a pull request pipeline would: every Canary document
+// parses and is valid, no two canaries conflict, every app renders, each
+// target is found in its app's output, webhooks are well formed, and
+// templateRefs and alerts name MetricTemplates and AlertProviders of the
+// repository. It returns one error per problem, each naming the file, the
+// document and the field, and the number of canaries found.
+func Validate(dir, provider string, opts ...ValidateOption) ([]error, int, error) {
+	cfg := validateConfig{warn: func(error) {}}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	t, err := readDir(dir)
 	if err != nil {
 		return nil, 0, err
@@ -37,48 +56,31 @@ func Validate(dir, provider string) ([]error, int, error) {
 	}
 	sc := newScanner("", provider)
 	canaries, tmpls, errs := sc.scan(t)
+	found := len(canaries)
+	canaries, conflicts := api.Conflicts(canaries)
 	var out []error
-	for _, e := range errs {
+	for _, e := range append(errs, conflicts...) {
 		out = append(out, errList(e)...)
 	}
 	r := &Reconciler{log: logr.Discard(), now: time.Now}
 	for _, c := range canaries {
+		for _, w := range c.Warnings {
+			cfg.warn(w)
+		}
 		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
 		if err := r.dryRun(fsys, c, sc.flux); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}
-	return out, len(canaries), nil
+	return out, found, nil
 }
 
 // checkCanary runs the checks a Canary must pass beyond its own schema
-// (checked when it is parsed): its webhooks, the MetricTemplates its
-// metrics name, its metric comparisons and its alerts' AlertProviders.
+// (checked when it is parsed): its webhooks, the MetricTemplates and
+// AlertProviders it names (CheckReferences) and its metric comparisons.
 // validate and the pass both call it, so they agree.
 func checkCanary(c *api.Canary, cat *notify.Catalog, tmpls analysis.TemplateLookup) error {
-	return errors.Join(webhooks.Check(c), checkTemplateRefs(c, tmpls), analysis.CheckCompare(c), notify.CheckAlerts(c, cat))
-}
-
-// checkTemplateRefs reports each metric whose templateRef names no
-// MetricTemplate of the repository.
-func checkTemplateRefs(c *api.Canary, tmpls analysis.TemplateLookup) error {
-	var errs []error
-	for i, m := range c.Spec.Analysis.Metrics {
-		ref := m.TemplateRef
-		if ref == nil {
-			continue
-		}
-		ns := ref.Namespace
-		if ns == "" {
-			ns = c.Metadata.Namespace
-		}
-		if _, ok := tmpls.MetricTemplate(ns, ref.Name); !ok {
-			errs = append(errs, &api.FieldError{Source: c.Source, Object: "Canary " + c.ID(),
-				Field: fmt.Sprintf("spec.analysis.metrics[%d].templateRef", i),
-				Msg:   fmt.Sprintf("MetricTemplate %s/%s not found in the repository", ns, ref.Name)})
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(webhooks.Check(c), CheckReferences(c, tmpls, cat), analysis.CheckCompare(c))
 }
 
 // dryRun does in memory what the pass would commit first for a canary: its
@@ -92,7 +94,7 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomiz
 	}
 	statusPath := path.Join(componentDir(c), StatusFile)
 	if data, err := fsys.ReadFile(statusPath); err == nil {
-		st, err := api.UnmarshalStatus(statusPath, data)
+		st, err := api.UnmarshalStatus(statusPath, data, r.now())
 		if err != nil {
 			return err
 		}
@@ -120,8 +122,18 @@ type dirTree struct {
 }
 
 func readDir(dir string) (*dirTree, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(root); err != nil {
+		return nil, err
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is a file: give the directory of a checked-out config repository", dir)
+	}
+	dir = root
 	t := &dirTree{files: map[string][]byte{}}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -54,12 +53,7 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 		edit(t, dir, "apps/podinfo/canary.yaml", "interval: 30s", "interval: 5s")
 	}
 	edit(t, dir, "apps/podinfo/canary.yaml", "stepWeight: 10", "stepWeight: 25")
-	remote := filepath.Join(t.TempDir(), "remote.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "podinfo app")
-	git(t, dir, "push", "-q", remote, "main")
+	remote := pushRepo(t, dir, "podinfo app")
 
 	run := func() {
 		t.Helper()

@@ -141,3 +141,77 @@ func TestReadCommandsErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestReadCommandsSayHowOldTheirViewIs(t *testing.T) {
+	clone := recordedRollout(t)
+	git(t, clone, "reset", "-q", "--hard", "HEAD~3") // the clone is behind its origin
+
+	out, err := gitcanary(t, "get", "canaries", "--dir", clone)
+	if err != nil || !strings.Contains(out, "test        podinfo   Failed   0        2              2026-11-22T10:04:40Z") || strings.Contains(out, "Reading the clone") {
+		t.Errorf("a clone with an origin is read as its origin is now:\n%s", out)
+	}
+	out, err = gitcanary(t, "get", "canaries", "--dir", clone, "--fetch=false")
+	head := strings.TrimSpace(git(t, clone, "rev-parse", "--short", "HEAD"))
+	note := "Reading the clone at " + clone + " as it is: HEAD " + head + " (main), committed 2026-11-22T10:04:10Z ("
+	if err != nil || !strings.HasPrefix(out, note) || !strings.Contains(out, " ago); last fetched from origin ") ||
+		!strings.Contains(out, "test        podinfo   Progressing   10       0              2026-11-22T10:04:10Z") {
+		t.Errorf("--fetch=false reads the clone and says how old it is:\n%s", out)
+	}
+	git(t, clone, "remote", "remove", "origin")
+	out, err = gitcanary(t, "history", "podinfo", "--dir", clone)
+	if err != nil || !strings.Contains(out, "ago); it has no origin to fetch from\n") || !strings.Contains(out, "985c0282   2026-11-22T10:04:00Z   10s        Progressing") {
+		t.Errorf("a clone without origin is read as it is:\n%s", out)
+	}
+	if out, err := gitcanary(t, "get", "canaries", "--dir", clone, "--fetch"); err == nil || err.Error() != "--fetch: the clone at "+clone+" has no origin remote" {
+		t.Errorf("--fetch without origin: %v\n%s", err, out)
+	}
+}
+
+func TestPausedIsVisible(t *testing.T) {
+	clone := recordedRollout(t)
+	p := filepath.Join(clone, "apps/podinfo/gitcanary/podinfo/status.yaml")
+	edit(t, clone, "apps/podinfo/gitcanary/podinfo/status.yaml", "  failedRevision:", "  paused: true\n  pausedBy: Jane Doe <jane@example.com>\n  pausedAt: \"2026-11-22T10:05:00Z\"\n  failedRevision:")
+	if _, err := api.UnmarshalStatus(p, mustRead(t, p), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	git(t, clone, "commit", "-qam", "pause by hand")
+	out, err := gitcanary(t, "get", "canaries", "--dir", clone, "--fetch=false")
+	if err != nil || !strings.Contains(out, "test        podinfo   Failed (paused)   0        2              2026-11-22T10:04:40Z") {
+		t.Errorf("get:\n%s", out)
+	}
+	out, err = gitcanary(t, "describe", "canary", "podinfo", "--dir", clone, "--fetch=false")
+	if err != nil || !strings.Contains(out, "  Paused:                 by Jane Doe <jane@example.com> at 2026-11-22T10:05:00Z (gitcanary resume podinfo -n test goes on)\n") {
+		t.Errorf("describe:\n%s", out)
+	}
+}
+
+func TestEmptyResults(t *testing.T) {
+	clone := recordedRollout(t)
+	for args, want := range map[string]string{
+		"get canaries -n prod":         "No canaries found in namespace prod\n",
+		"get canaries -n prod -o json": "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n",
+		"get canaries -n prod -o yaml": "apiVersion: v1\nitems: []\nkind: List\n",
+	} {
+		if out, err := gitcanary(t, append(strings.Fields(args), "--dir", clone)...); err != nil || out != want {
+			t.Errorf("%s: %v\n%q, want %q", args, err, out, want)
+		}
+	}
+	git(t, clone, "rm", "-q", "apps/podinfo/canary.yaml")
+	git(t, clone, "commit", "-qm", "no canary")
+	if out, err := gitcanary(t, "get", "canaries", "--dir", clone, "--fetch=false"); err != nil || !strings.HasSuffix(out, "\nNo canaries found\n") {
+		t.Errorf("no canary: %v\n%s", err, out)
+	}
+	git(t, clone, "reset", "-q", "--hard", "HEAD~16") // the initialized canary, before any rollout
+	if out, err := gitcanary(t, "history", "podinfo", "--dir", clone, "--fetch=false"); err != nil || !strings.HasSuffix(out, "\nNo rollouts found for canary podinfo.test\n") {
+		t.Errorf("no rollout: %v\n%s", err, out)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

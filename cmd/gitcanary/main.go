@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,7 +18,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCommand().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "gitcanary:", err)
+		if !errors.As(err, new(reported)) {
+			fmt.Fprintln(os.Stderr, "gitcanary:", err)
+		}
 		os.Exit(1)
 	}
 }

@@ -54,26 +54,51 @@ func TestValidate(t *testing.T) {
 		name           string
 		file, old, new string
 		want           string
+		ok             bool // exit 0
 	}{
-		{"valid", "", "", "", "1 canaries valid"},
+		{"valid", "", "", "", "1 canary valid\n", true},
 		{"unknown provider", canary, "provider: istio", "provider: isito",
-			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: unknown provider "isito" (supported: istio)`},
+			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: unknown provider "isito" (supported: istio)`, false},
 		{"provider not supported yet", canary, "provider: istio", "provider: linkerd",
-			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: provider "linkerd" is not supported yet (supported: istio)`},
+			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: provider "linkerd" is not supported yet (supported: istio)`, false},
 		{"stepWeight zero", canary, "stepWeight: 10", "stepWeight: 0",
-			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWeight: is required for a canary release"},
+			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWeight: is required for a canary release", false},
 		{"stepWeight above 100", canary, "stepWeight: 10", "stepWeight: 120",
-			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWeight: must be between 1 and 100, got 120"},
+			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWeight: must be between 1 and 100, got 120", false},
 		{"missing target", canary, "name: podinfo\n  service", "name: podinfo-nope\n  service",
-			"apps/podinfo/canary.yaml: document 1: spec.targetRef: Deployment test/podinfo-nope not found in the rendered output of apps/podinfo"},
+			"apps/podinfo/canary.yaml: document 1: spec.targetRef: Deployment test/podinfo-nope not found in the rendered output of apps/podinfo", false},
 		{"canary in resources", kust, "  - configmap.yaml\n", "  - configmap.yaml\n  - canary.yaml\n",
-			`apps/podinfo/kustomization.yaml: resources[2] "canary.yaml" renders Canary test/podinfo: remove it from resources`},
+			`apps/podinfo/kustomization.yaml: resources[2] "canary.yaml" renders Canary test/podinfo: remove it from resources`, false},
 		{"yaml syntax", canary, "  service:\n", "  service:\n   port: [\n",
-			"apps/podinfo/canary.yaml: document 1: invalid YAML"},
+			"apps/podinfo/canary.yaml: document 1: invalid YAML", false},
+		{"yaml syntax gives the line of the file", canary, "    port: 9898\n", "    port: 9898\n   bad: x\n",
+			"apps/podinfo/canary.yaml: document 1: invalid YAML: line 14: did not find expected key", false},
 		{"images entry for the target", kust, "namespace: test\n", "namespace: test\nimages:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n",
-			`apps/podinfo/kustomization.yaml: images[0]: "ghcr.io/stefanprodan/podinfo" also rewrites the generated podinfo-primary`},
+			`apps/podinfo/kustomization.yaml: images[0]: "ghcr.io/stefanprodan/podinfo" also rewrites the generated podinfo-primary`, false},
 		{"kustomization does not build", kust, "  - configmap.yaml\n", "  - configmap.yaml\n  - missing.yaml\n",
-			"render apps/podinfo: accumulating resources: accumulation err='accumulating resources from 'missing.yaml'"},
+			"render apps/podinfo: accumulating resources: accumulation err='accumulating resources from 'missing.yaml'", false},
+		{"name is a path", canary, "name: podinfo\n  namespace", "name: ../../../clusters/demo\n  namespace",
+			`apps/podinfo/canary.yaml: document 1 (Canary "test/../../../clusters/demo"): metadata.name: must be a DNS-1123 label`, false},
+		{"namespace with a newline", canary, "namespace: test", `namespace: "test\nimages: [{name: x, newName: evil.example.com/x}]"`,
+			`metadata.namespace: must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit), got "test\nimages: [{name: x, newName: evil.example.com/x}]"`, false},
+		{"negative progressDeadlineSeconds", canary, "  provider: istio\n", "  provider: istio\n  progressDeadlineSeconds: -1\n",
+			"(Canary test/podinfo): spec.progressDeadlineSeconds: must be at least 1, got -1", false},
+		{"negative sync gate timeout", canary, "  provider: istio\n", "  provider: istio\n  gitops:\n    syncGate:\n      type: commitStatus\n      context: kustomization/apps\n      timeout: -1m\n",
+			"(Canary test/podinfo): spec.gitops.syncGate.timeout: must not be negative, got -1m", false},
+		{"NaN threshold", canary, "min: 99", "min: .nan",
+			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.metrics[0].thresholdRange.min: .nan is not a finite number", false},
+		{"duration names its field", canary, "interval: 10s", "interval: 1 minute",
+			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.interval: invalid duration "1 minute"`, false},
+		{"missing MetricTemplate", canary, "    metrics:\n", "    metrics:\n      - name: latency\n        templateRef:\n          name: latency\n        thresholdRange:\n          max: 500\n",
+			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.metrics[0].templateRef: MetricTemplate test/latency not found in the repository", false},
+		{"missing AlertProvider", canary, "    metrics:\n", "    alerts:\n      - name: on-call\n        severity: error\n        providerRef:\n          name: on-call\n    metrics:\n",
+			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.alerts[0].providerRef: AlertProvider test/on-call not found in the repository", false},
+		{"unknown field is a warning", canary, "    maxWeight: 50\n", "    maxWeight: 50\n    maxWieght: 60\n",
+			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.maxWieght: unknown field, ignored (did you mean maxWeight?)\n1 canary valid, 1 warning\n", true},
+		{"unsupported field is a warning", canary, "  provider: istio\n", "  provider: istio\n  revertOnDeletion: true\n",
+			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.revertOnDeletion: not supported, ignored: gitcanary does not act on a deleted Canary file", true},
+		{"mirroring is refused", canary, "    maxWeight: 50\n", "    maxWeight: 50\n    mirror: true\n",
+			"spec.analysis.mirror: not supported yet: traffic mirroring is not supported yet", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,13 +108,70 @@ func TestValidate(t *testing.T) {
 				edit(t, dir, tt.file, tt.old, tt.new)
 			}
 			out, err := gitcanary(t, "validate", dir)
-			if (err == nil) != (tt.file == "") {
+			if (err == nil) != tt.ok {
 				t.Fatalf("exit error %v, output:\n%s", err, out)
 			}
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("output lacks %q:\n%s", tt.want, out)
 			}
 		})
+	}
+}
+
+func TestValidateStrict(t *testing.T) {
+	t.Parallel()
+	dir := sampleRepo(t)
+	edit(t, dir, "apps/podinfo/canary.yaml", "    maxWeight: 50\n", "    maxWeight: 50\n    stepWieght: 20\n")
+	out, err := gitcanary(t, "validate", "--strict", dir)
+	want := "apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWieght: unknown field, ignored (did you mean stepWeight?)\n"
+	if err == nil || err.Error() != "1 problem in 1 canary" || out != want {
+		t.Fatalf("validate --strict: %v\n%s", err, out)
+	}
+}
+
+func TestValidateConflictingCanaries(t *testing.T) {
+	t.Parallel()
+	dir := sampleRepo(t)
+	if err := os.CopyFS(filepath.Join(dir, "apps", "podinfo-copy"), os.DirFS(filepath.Join(dir, "apps", "podinfo"))); err != nil {
+		t.Fatal(err)
+	}
+	out, err := gitcanary(t, "validate", dir)
+	if err == nil || err.Error() != "2 problems in 2 canaries" {
+		t.Fatalf("validate: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): metadata.name: conflict, canary refused: Canary test/podinfo is also defined in apps/podinfo-copy/canary.yaml: document 1",
+		"apps/podinfo-copy/canary.yaml: document 1 (Canary test/podinfo): metadata.name: conflict, canary refused: Canary test/podinfo is also defined in apps/podinfo/canary.yaml: document 1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestValidateWhatItIsGiven(t *testing.T) {
+	t.Parallel()
+	dir := sampleRepo(t)
+	link := filepath.Join(t.TempDir(), "checkout")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := gitcanary(t, "validate", link); err != nil || out != "1 canary valid\n" {
+		t.Errorf("a symlink to the checkout: %v\n%s", err, out)
+	}
+	file := filepath.Join(dir, "apps/podinfo/canary.yaml")
+	if out, err := gitcanary(t, "validate", file); err == nil || err.Error() != file+" is a file: give the directory of a checked-out config repository" {
+		t.Errorf("a file: %v\n%s", err, out)
+	}
+	empty := t.TempDir()
+	if out, err := gitcanary(t, "validate", empty); err == nil || err.Error() != "no Canary documents found in "+empty+" (--allow-empty accepts a repository without canaries)" || out != "" {
+		t.Errorf("no canaries: %v\n%s", err, out)
+	}
+	if out, err := gitcanary(t, "validate", "--allow-empty", empty); err != nil || out != "0 canaries valid\n" {
+		t.Errorf("--allow-empty: %v\n%s", err, out)
+	}
+	if out, err := gitcanary(t, "validate", filepath.Join(empty, "nope")); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("a missing directory: %v\n%s", err, out)
 	}
 }
 
@@ -104,12 +186,7 @@ func TestRunOnceKeepsServingHealthyCanaries(t *testing.T) {
 	edit(t, dir, "apps/broken/canary.yaml", "name: podinfo\n  namespace: test", "name: broken\n  namespace: test")
 	edit(t, dir, "apps/broken/canary.yaml", "stepWeight: 10", "stepWeight: -5")
 	edit(t, dir, "apps/broken/kustomization.yaml", "namespace: test", "namespace: other")
-	remote := filepath.Join(t.TempDir(), "remote.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "apps")
-	git(t, dir, "push", "-q", remote, "main")
+	remote := pushRepo(t, dir, "apps")
 
 	out, err := gitcanary(t, "run", "--repo", "file://"+remote, "--once")
 	if err == nil || !strings.Contains(err.Error(), "some canaries could not be reconciled") {
@@ -119,6 +196,20 @@ func TestRunOnceKeepsServingHealthyCanaries(t *testing.T) {
 	if !strings.HasPrefix(log, "Initialization done! podinfo.test\n") {
 		t.Errorf("the healthy canary was not served:\n%s", log)
 	}
+}
+
+// pushRepo makes dir a Git repository of one commit and pushes it to a new
+// bare repository, the config repository as a Git server holds it, whose
+// path it returns.
+func pushRepo(t *testing.T, dir, msg string) string {
+	t.Helper()
+	remote := filepath.Join(t.TempDir(), "remote.git")
+	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", msg)
+	git(t, dir, "push", "-q", remote, "main")
+	return remote
 }
 
 func git(t *testing.T, dir string, args ...string) string {
@@ -142,12 +233,7 @@ func gitExec(dir string, args ...string) (string, error) {
 func TestRequestCommands(t *testing.T) {
 	t.Parallel()
 	dir := sampleRepo(t)
-	remote := filepath.Join(t.TempDir(), "remote.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "apps")
-	git(t, dir, "push", "-q", remote, "main")
+	remote := pushRepo(t, dir, "apps")
 	if out, err := gitcanary(t, "run", "--repo", remote, "--once"); err != nil {
 		t.Fatal(err, out)
 	}
@@ -163,11 +249,19 @@ func TestRequestCommands(t *testing.T) {
 	if got := git(t, "", "--git-dir", remote, "log", "-1", "--format=%an <%ae>: %s", "main"); got != "Ops Person <ops@example.com>: Pause podinfo.test requested by Ops Person\n" {
 		t.Errorf("request commit: %q", got)
 	}
-	if _, err := gitcanary(t, "resume", "podinfo", "--repo", remote, "--author", "Jane Doe <jane@example.com>"); err != nil {
-		t.Fatal(err)
+	// A second request before a pass is queued after the first, not in
+	// its place.
+	out, err = gitcanary(t, "resume", "podinfo", "--repo", remote, "--author", "Jane Doe <jane@example.com>")
+	if err != nil || !strings.HasSuffix(out, "; 2 requests pending: passes of gitcanary run honour them in order, one each\n") {
+		t.Fatalf("resume: %v\n%s", err, out)
 	}
 	if got := git(t, "", "--git-dir", remote, "log", "-1", "--format=%an: %s", "main"); got != "Jane Doe: Resume podinfo.test requested by Jane Doe\n" {
 		t.Errorf("request commit: %q", got)
+	}
+	queue := git(t, "", "--git-dir", remote, "show", "main:apps/podinfo/gitcanary/podinfo/request.yaml")
+	if !strings.Contains(queue, "  - action: pause\n    requestedBy: Ops Person <ops@example.com>\n") || !strings.Contains(queue, "  - action: resume\n    requestedBy: Jane Doe <jane@example.com>\n") ||
+		strings.Index(queue, "action: pause") > strings.Index(queue, "action: resume") {
+		t.Errorf("request.yaml:\n%s", queue)
 	}
 	if _, err := gitcanary(t, "promote", "nope", "--repo", remote, "--author", "Jane Doe <jane@example.com>"); err == nil || !strings.Contains(err.Error(), "canary nope not found") {
 		t.Errorf("unknown canary: %v", err)

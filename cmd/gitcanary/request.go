@@ -49,11 +49,11 @@ func newRequestCommand(action string) *cobra.Command {
 				return err
 			}
 			defer repo.Close()
-			sha, err := reconciler.SubmitRequest(cmd.Context(), repo, namespace, args[0], action, by, provider, time.Now())
+			sha, pending, err := reconciler.SubmitRequest(cmd.Context(), repo, namespace, args[0], action, by, provider, time.Now())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s requested for canary %s in %s (commit %s); the next pass of gitcanary run honours it\n", action, args[0], repo.URL(), sha.String()[:7])
+			fmt.Fprintf(cmd.OutOrStdout(), "%s requested for canary %s in %s (commit %s); %s\n", action, args[0], repo.URL(), sha.String()[:7], queueNote(pending))
 			return nil
 		},
 	}
@@ -102,4 +102,12 @@ func originURL(dir string) (string, error) {
 		return "", fmt.Errorf("no --repo and the clone at %s has no origin remote", dir)
 	}
 	return remote.Config().URLs[0], nil
+}
+
+// queueNote says when a queued request will be honoured.
+func queueNote(pending int) string {
+	if pending <= 1 {
+		return "the next pass of gitcanary run honours it"
+	}
+	return fmt.Sprintf("%d requests pending: passes of gitcanary run honour them in order, one each", pending)
 }

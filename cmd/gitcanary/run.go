@@ -15,7 +15,15 @@ func newRunCommand() *cobra.Command {
 		Short: "Reconcile the canaries of a config repository, one commit per step",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return reconciler.Run(cmd.Context(), opts, logger.NewLogger(logOpts))
+			log, logged := logOnce(logger.NewLogger(logOpts))
+			err := reconciler.Run(cmd.Context(), opts, log)
+			if err == nil {
+				return nil
+			}
+			if !logged(err) {
+				log.Error(err, "run failed")
+			}
+			return reported{err}
 		},
 	}
 	opts.BindFlags(cmd.Flags())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,18 +9,29 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler"
 )
 
+// errNoCanaries is validate's error for a directory without Canaries.
+var errNoCanaries = errors.New("no Canary documents found")
+
 func newValidateCommand() *cobra.Command {
 	provider := "istio"
+	var strict, allowEmpty bool
 	cmd := &cobra.Command{
 		Use:   "validate [DIR]",
 		Short: "Check every Canary and render every app of a checked-out config repository",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Check a checked-out config repository as a pull-request pipeline would: every Canary
+parses and is valid, no two canaries conflict, every app renders with its generated component,
+each target exists, and webhooks, MetricTemplates and AlertProviders are found. Problems name
+the file, the document and the field; the exit code is 1 when there is any, or when no Canary is
+found (unless --allow-empty). Warnings name fields gitcanary ignores (unknown, or known but not
+supported); --strict makes them problems.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			problems, n, err := reconciler.Validate(dir, provider)
+			var warnings []error
+			problems, n, err := reconciler.Validate(dir, provider, reconciler.WithWarnings(func(w error) { warnings = append(warnings, w) }))
 			if err != nil {
 				return err
 			}
@@ -27,13 +39,43 @@ func newValidateCommand() *cobra.Command {
 			for _, p := range problems {
 				fmt.Fprintln(out, p)
 			}
-			if len(problems) > 0 {
-				return fmt.Errorf("%d problems in %d canaries", len(problems), n)
+			for _, w := range warnings {
+				if strict {
+					fmt.Fprintln(out, w)
+				} else {
+					fmt.Fprintln(out, "warning:", w)
+				}
 			}
-			fmt.Fprintf(out, "%d canaries valid\n", n)
+			if strict {
+				problems = append(problems, warnings...)
+			}
+			switch {
+			case len(problems) > 0 && n == 0:
+				return fmt.Errorf("%s, no valid canary", plural(len(problems), "problem", "problems"))
+			case len(problems) > 0:
+				return fmt.Errorf("%s in %s", plural(len(problems), "problem", "problems"), plural(n, "canary", "canaries"))
+			case n == 0 && !allowEmpty:
+				return fmt.Errorf("%w in %s (--allow-empty accepts a repository without canaries)", errNoCanaries, dir)
+			}
+			fmt.Fprintf(out, "%s valid", plural(n, "canary", "canaries"))
+			if len(warnings) > 0 {
+				fmt.Fprintf(out, ", %s", plural(len(warnings), "warning", "warnings"))
+			}
+			fmt.Fprintln(out)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&provider, "provider", provider, "mesh provider of canaries that do not set spec.provider")
+	f := cmd.Flags()
+	f.StringVar(&provider, "provider", provider, "mesh provider of canaries that do not set spec.provider")
+	f.BoolVar(&strict, "strict", false, "treat warnings (unknown or unsupported Canary fields) as problems")
+	f.BoolVar(&allowEmpty, "allow-empty", false, "succeed when the directory holds no Canary")
 	return cmd
+}
+
+// plural is "1 canary" or "2 canaries".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

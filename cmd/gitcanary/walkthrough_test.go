@@ -50,12 +50,7 @@ func TestPullRequestApprovedPromotion(t *testing.T) {
 	edit(t, dir, "apps/podinfo/canary.yaml", "interval: 10s", "interval: 1s")
 	edit(t, dir, "apps/podinfo/canary.yaml", "stepWeight: 10", "stepWeight: 25")
 	edit(t, dir, "apps/podinfo/canary.yaml", "  analysis:", "  gitops:\n    approval:\n      promotion: pullRequest\n  analysis:")
-	remote := filepath.Join(t.TempDir(), "remote.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", remote)
-	git(t, dir, "init", "-q", "-b", "main")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "podinfo app")
-	git(t, dir, "push", "-q", remote, "main")
+	remote := pushRepo(t, dir, "podinfo app")
 
 	gh := githubtest.NewServer(t, "ghp-walkthrough")
 	repo := gh.CreateRepo("acme", "config")

@@ -3,7 +3,9 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -42,27 +44,48 @@ func setBlock(n *yaml.Node) {
 	}
 }
 
-// decodeFile parses a gitcanary file into v and checks its kind.
+// decodeFile parses a gitcanary file into v (a pointer to its struct) and
+// checks its kind. It reads within the limits of a Canary document; keys v
+// has no field for are ignored, so a file written by a newer gitcanary
+// still reads. Errors are *FieldError values naming the file and field.
 func decodeFile(path string, data []byte, kind string, v any) error {
-	var raw any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("%s: invalid YAML: %w", path, err)
-	}
-	js, err := json.Marshal(Normalize(raw))
+	src := Source{Path: path, Index: wholeFile}
+	docs, err := SplitDocuments(path, data)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		if fe, ok := err.(*FieldError); ok {
+			fe.Source = src
+		}
+		return err
 	}
-	var meta struct {
-		Kind string `json:"kind"`
+	if len(docs) != 1 || docs[0].Node == nil || len(docs[0].Node.Content) == 0 {
+		return &FieldError{Source: src, Msg: fmt.Sprintf("want one YAML document, got %d", len(docs))}
 	}
-	if err := json.Unmarshal(js, &meta); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if docs[0].Kind != kind {
+		return &FieldError{Source: src, Field: "kind", Msg: fmt.Sprintf("want %s, got %q", kind, docs[0].Kind)}
 	}
-	if meta.Kind != kind {
-		return fmt.Errorf("%s: kind: want %s, got %q", path, kind, meta.Kind)
+	raw, err := DecodeNode(docs[0].Node)
+	if err != nil {
+		var de *decodeError
+		if errors.As(err, &de) {
+			return &FieldError{Source: src, Field: de.field, Msg: de.msg, Err: de.err}
+		}
+		return &FieldError{Source: src, Msg: err.Error()}
+	}
+	w := &fieldWalker{}
+	w.walk(raw, reflect.TypeOf(v).Elem(), "")
+	if len(w.errs) > 0 {
+		return &FieldError{Source: src, Field: w.errs[0].field, Msg: w.errs[0].msg}
+	}
+	js, err := json.Marshal(raw)
+	if err != nil {
+		return &FieldError{Source: src, Msg: err.Error()}
 	}
 	if err := json.Unmarshal(js, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &FieldError{Source: src, Field: te.Field, Msg: fmt.Sprintf("want %s, got %s", te.Type, te.Value)}
+		}
+		return &FieldError{Source: src, Msg: err.Error()}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -32,6 +33,9 @@ type FieldError struct {
 	// "spec.analysis.stepWeight".
 	Field string
 	Msg   string
+	// Err is a sentinel the problem is an instance of ([ErrTooLarge]), or
+	// nil.
+	Err error
 }
 
 func (e *FieldError) Error() string {
@@ -47,9 +51,17 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
+
 // SplitDocuments parses a multi-document YAML file. A syntax error names the
-// file and the document it is in.
+// file, the document it is in and the line of the file; a file larger than
+// [MaxFileBytes] is refused whole.
 func SplitDocuments(path string, data []byte) ([]Document, error) {
+	if len(data) > MaxFileBytes {
+		return nil, &FieldError{Source: Source{Path: path, Index: wholeFile},
+			Msg: fmt.Sprintf("file is %d bytes, more than the %d gitcanary reads", len(data), MaxFileBytes), Err: ErrTooLarge}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Document
 	for i := 0; ; i++ {
@@ -59,7 +71,7 @@ func SplitDocuments(path string, data []byte) ([]Document, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, &FieldError{Source: Source{Path: path, Index: i}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+			return docs, &FieldError{Source: Source{Path: path, Index: i}, Msg: "invalid YAML: " + syntaxMessage(data, err)}
 		}
 		if len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
 			docs = append(docs, Document{Index: i, Node: &n})
@@ -120,31 +132,73 @@ func ParseCanaries(path string, data []byte, defaultProvider string) ([]*Canary,
 	return out, errors.Join(errs...)
 }
 
+// maxUnknownWarnings bounds the unknown-field warnings of one document.
+const maxUnknownWarnings = 20
+
+var canaryType = reflect.TypeFor[Canary]()
+
 func decodeCanary(path string, d Document, defaultProvider string) (*Canary, error) {
 	src := Source{Path: path, Index: d.Index}
-	obj := fmt.Sprintf("Canary %s/%s", d.Namespace, d.Name)
-	var raw any
-	if err := d.Node.Decode(&raw); err != nil {
-		return nil, &FieldError{Source: src, Object: obj, Msg: err.Error()}
+	obj := ObjectName(KindCanary, d.Namespace, d.Name)
+	problem := func(field, msg string) *FieldError {
+		return &FieldError{Source: src, Object: obj, Field: field, Msg: msg}
 	}
-	js, err := json.Marshal(Normalize(raw))
+	raw, err := DecodeNode(d.Node)
 	if err != nil {
-		return nil, &FieldError{Source: src, Object: obj, Msg: err.Error()}
+		var de *decodeError
+		if errors.As(err, &de) {
+			return nil, &FieldError{Source: src, Object: obj, Field: de.field, Msg: de.msg, Err: de.err}
+		}
+		return nil, problem("", err.Error())
+	}
+	w := &fieldWalker{}
+	w.walk(raw, canaryType, "")
+	var errs, warnings []error
+	for i, u := range w.unknown {
+		if i == maxUnknownWarnings {
+			warnings = append(warnings, problem("", fmt.Sprintf("%d more unknown fields, ignored", len(w.unknown)-i)))
+			break
+		}
+		warnings = append(warnings, problem(u.field, u.msg))
+	}
+	for _, e := range w.errs {
+		errs = append(errs, problem(e.field, e.msg))
+	}
+	js, err := json.Marshal(raw)
+	if err != nil {
+		return nil, problem("", err.Error())
 	}
 	c := &Canary{Source: src}
 	if err := json.Unmarshal(js, c); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, &FieldError{Source: src, Object: obj, Field: te.Field, Msg: fmt.Sprintf("want %s, got %s", te.Type, te.Value)}
+			errs = append(errs, problem(te.Field, fmt.Sprintf("want %s, got %s", te.Type, te.Value)))
+		} else {
+			errs = append(errs, problem("", err.Error()))
 		}
-		return nil, &FieldError{Source: src, Object: obj, Msg: err.Error()}
+		return nil, errors.Join(append(errs, warnings...)...)
 	}
 	if c.Metadata.Namespace == "" {
 		c.Metadata.Namespace = "default"
 	}
 	c.normalize(defaultProvider)
+	for _, h := range w.unsupported {
+		switch {
+		case h.entry.When != nil && !h.entry.When(c):
+		case h.entry.Reject:
+			errs = append(errs, problem(h.field, "not supported yet: "+h.entry.Why))
+		default:
+			warnings = append(warnings, problem(h.field, "not supported, ignored: "+h.entry.Why))
+		}
+	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(append(errs, warnings...)...)
+	}
+	for _, w := range warnings {
+		c.Warnings = append(c.Warnings, w.(*FieldError))
 	}
 	return c, nil
 }

@@ -127,7 +127,7 @@ func TestStatusRoundTrip(t *testing.T) {
 			t.Errorf("status.yaml lacks %q:\n%s", want, b)
 		}
 	}
-	got, err := UnmarshalStatus("status.yaml", b)
+	got, err := UnmarshalStatus("status.yaml", b, st.LastTransitionTime)
 	if err != nil {
 		t.Fatal(err)
 	}

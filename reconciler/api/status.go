@@ -1,6 +1,11 @@
 package api
 
 import (
+	"errors"
+	"fmt"
+	pathpkg "path"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,6 +26,20 @@ const (
 	PhaseTerminating      Phase = "Terminating"
 	PhaseTerminated       Phase = "Terminated"
 )
+
+// Phases are the phases a status may hold, in Flagger's order.
+var Phases = []Phase{
+	PhaseInitializing, PhaseInitialized, PhaseWaiting, PhaseProgressing, PhaseWaitingPromotion,
+	PhasePromoting, PhaseFinalising, PhaseSucceeded, PhaseFailed, PhaseTerminating, PhaseTerminated,
+}
+
+func phaseList() string {
+	names := make([]string, len(Phases))
+	for i, p := range Phases {
+		names[i] = string(p)
+	}
+	return strings.Join(names, ", ")
+}
 
 // Active reports whether a rollout is under way in this phase.
 func (p Phase) Active() bool {
@@ -59,10 +78,11 @@ type Status struct {
 	// Paused is set by `gitcanary pause` and cleared by `resume`: a paused
 	// canary makes no transition.
 	Paused bool `json:"paused,omitempty"`
-	// PausedBy is who paused the canary ("Name <email>") and PausedAt
-	// when; both are cleared by resume.
-	PausedBy string     `json:"pausedBy,omitempty"`
-	PausedAt *time.Time `json:"pausedAt,omitempty"`
+	// PausedBy is who asked for the pause ("Jane Doe <jane@example.com>")
+	// and PausedAt when the pass honoured it; both are set with Paused and
+	// cleared with it.
+	PausedBy string    `json:"pausedBy,omitempty"`
+	PausedAt time.Time `json:"pausedAt,omitzero"`
 	// Inputs are the files the target is rendered from; a pass that finds
 	// them unchanged needs no render.
 	Inputs             *Inputs     `json:"inputs,omitempty"`
@@ -117,9 +137,74 @@ func MarshalStatus(c *Canary, st Status) ([]byte, error) {
 	return encodeFile(statusHeader, f)
 }
 
-// UnmarshalStatus parses status.yaml.
-func UnmarshalStatus(path string, data []byte) (Status, error) {
+// MaxClockSkew is how far in the future a time in status.yaml may be: the
+// clocks of the machines running gitcanary on one repository differ a
+// little, but a lastTransitionTime an hour ahead would silently hold the
+// canary for that hour.
+const MaxClockSkew = time.Minute
+
+// UnmarshalStatus parses status.yaml and checks it as of now: a known
+// phase, weights and counters in range, names that are DNS-1123 labels, an
+// approval branch of the canary's own, relative input paths, and no time
+// more than [MaxClockSkew] after now. Each problem is a *FieldError naming
+// the file and the field; the status is returned with them, for a caller
+// that shows what it can.
+func UnmarshalStatus(path string, data []byte, now time.Time) (Status, error) {
 	var f statusFile
-	err := decodeFile(path, data, KindCanaryStatus, &f)
-	return f.Status, err
+	if err := decodeFile(path, data, KindCanaryStatus, &f); err != nil {
+		return Status{}, err
+	}
+	return f.Status, f.validate(path, now)
+}
+
+func (f *statusFile) validate(path string, now time.Time) error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Source: Source{Path: path, Index: wholeFile}, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	md, st := f.Metadata, f.Status
+	if why := checkLabel(md.Name); why != "" {
+		add("metadata.name", "%s", why)
+	}
+	if why := checkLabel(md.Namespace); why != "" {
+		add("metadata.namespace", "%s", why)
+	}
+	if !slices.Contains(Phases, st.Phase) {
+		add("status.phase", "unknown phase %q (want one of %s)", st.Phase, phaseList())
+	}
+	if st.CanaryWeight < 0 || st.CanaryWeight > 100 {
+		add("status.canaryWeight", "must be between 0 and 100, got %d", st.CanaryWeight)
+	}
+	if st.FailedChecks < 0 {
+		add("status.failedChecks", "must not be negative, got %d", st.FailedChecks)
+	}
+	if st.Iterations < 0 {
+		add("status.iterations", "must not be negative, got %d", st.Iterations)
+	}
+	if ap := st.Approval; ap != nil {
+		if ap.Gate != "rollout" && ap.Gate != "promotion" {
+			add("status.approval.gate", "must be rollout or promotion, got %q", ap.Gate)
+		}
+		if prefix := fmt.Sprintf("gitcanary/%s/%s/", md.Namespace, md.Name); !strings.HasPrefix(ap.Branch, prefix) {
+			add("status.approval.branch", "must be a branch under %s, got %q", prefix, ap.Branch)
+		}
+	}
+	if in := st.Inputs; in != nil {
+		for i, p := range in.Paths {
+			if p == "" || p != pathpkg.Clean(p) || pathpkg.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
+				add(fmt.Sprintf("status.inputs.paths[%d]", i), "must be a clean path relative to the repository root, got %q", p)
+			}
+		}
+	}
+	future := func(field string, t time.Time) {
+		if t.After(now.Add(MaxClockSkew)) {
+			add(field, "%s is in the future (now %s): a canary's transitions cannot be later than the clock", t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		}
+	}
+	future("status.lastTransitionTime", st.LastTransitionTime)
+	future("status.pausedAt", st.PausedAt)
+	for i, c := range st.Conditions {
+		future(fmt.Sprintf("status.conditions[%d].lastTransitionTime", i), c.LastTransitionTime)
+	}
+	return errors.Join(errs...)
 }

@@ -29,6 +29,10 @@ type Canary struct {
 	// Source says where the document was read from. It is not part of the
 	// document.
 	Source Source `json:"-"`
+	// Warnings name what the document sets that gitcanary ignores: unknown
+	// fields (typos), and fields it knows but does not implement. A pass
+	// logs them; `validate --strict` makes them errors.
+	Warnings []*FieldError `json:"-"`
 }
 
 // Source locates a document in the repository.
@@ -42,8 +46,14 @@ type Source struct {
 	AppDir string
 }
 
+// wholeFile is the Source.Index of a problem with a whole file.
+const wholeFile = -1
+
 // String renders the location the way error messages name it.
 func (s Source) String() string {
+	if s.Index == wholeFile {
+		return s.Path
+	}
 	return fmt.Sprintf("%s: document %d", s.Path, s.Index+1)
 }
 

@@ -112,11 +112,12 @@ func (c *Canary) Validate() error {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{
 			Source: c.Source,
-			Object: fmt.Sprintf("Canary %s/%s", c.Metadata.Namespace, c.Metadata.Name),
+			Object: ObjectName(KindCanary, c.Metadata.Namespace, c.Metadata.Name),
 			Field:  field,
 			Msg:    fmt.Sprintf(format, args...),
 		})
 	}
+	c.validateInput(add)
 	s := &c.Spec
 	if c.Metadata.Name == "" {
 		add("metadata.name", "is required")

@@ -24,13 +24,12 @@ func (t *tick) request() (Decision, bool) {
 		next := st
 		next.Paused = true
 		next.PausedBy = rq.By
-		at := t.obs.Now.UTC().Truncate(time.Millisecond)
-		next.PausedAt = &at
+		next.PausedAt = t.obs.Now.UTC().Truncate(time.Millisecond)
 		return t.transition(next, rev, info("Paused %s as requested by %s", t.c.Key(), rq.By)), true
 	case "resume":
 		next := st
 		next.Paused = false
-		next.PausedBy, next.PausedAt = "", nil
+		next.PausedBy, next.PausedAt = "", time.Time{}
 		return t.transition(next, rev, info("Resumed %s as requested by %s", t.c.Key(), rq.By)), true
 	case "abort":
 		if !analysing {

@@ -124,11 +124,11 @@ func TestPauseRecordsWhoAndWhen(t *testing.T) {
 	c := testCanary(t, "    stepWeight: 10\n")
 	st := api.Status{Phase: api.PhaseProgressing, CanaryWeight: 10, LastAppliedSpec: "v2", LastPromotedSpec: "v1", LastTransitionTime: t0}
 	d := Decide(c, st, Observation{Revision: "v2", Now: t0.Add(time.Second), Request: &Request{Action: "pause", By: "Jane <jane@example.com>"}})
-	if !d.Status.Paused || d.Status.PausedBy != "Jane <jane@example.com>" || d.Status.PausedAt == nil || !d.Status.PausedAt.Equal(t0.Add(time.Second)) {
+	if !d.Status.Paused || d.Status.PausedBy != "Jane <jane@example.com>" || !d.Status.PausedAt.Equal(t0.Add(time.Second)) {
 		t.Fatalf("pause: %+v", d.Status)
 	}
 	d = Decide(c, d.Status, Observation{Revision: "v2", Now: t0.Add(2 * time.Second), Request: &Request{Action: "resume", By: "Joe <joe@example.com>"}})
-	if d.Status.Paused || d.Status.PausedBy != "" || d.Status.PausedAt != nil {
+	if d.Status.Paused || d.Status.PausedBy != "" || !d.Status.PausedAt.IsZero() {
 		t.Fatalf("resume: %+v", d.Status)
 	}
 }

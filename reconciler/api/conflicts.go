@@ -1,0 +1,69 @@
+package api
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Conflicts splits canaries into those that collide with no other canary
+// and one *FieldError per canary that does. Two canaries collide when they
+// have the same namespace and name (both would be initialized, two
+// podinfo-primary for one cluster, and the CLI could address neither), or
+// the same name in the same app directory (they would share one generated
+// folder). Every canary of a collision is refused, not the second one
+// found: which one is "second" depends on file names, not on intent.
+func Conflicts(cs []*Canary) (unique []*Canary, errs []error) {
+	byID := map[string][]*Canary{}
+	byDir := map[string][]*Canary{}
+	for _, c := range cs {
+		byID[c.ID()] = append(byID[c.ID()], c)
+		k := c.Source.AppDir + "\x00" + c.Metadata.Name
+		byDir[k] = append(byDir[k], c)
+	}
+	for _, c := range cs {
+		var msgs []string
+		if others := except(byID[c.ID()], c); len(others) > 0 {
+			msgs = append(msgs, fmt.Sprintf("Canary %s is also defined in %s: namespace and name must be unique in the repository", c.ID(), sources(others)))
+		}
+		var sameDir []*Canary
+		for _, o := range except(byDir[c.Source.AppDir+"\x00"+c.Metadata.Name], c) {
+			if o.ID() != c.ID() {
+				sameDir = append(sameDir, o)
+			}
+		}
+		if len(sameDir) > 0 {
+			msgs = append(msgs, fmt.Sprintf("Canary %s in %s has the same name in the same app directory %s: they would share one generated folder", sameDir[0].ID(), sources(sameDir), c.Source.AppDir))
+		}
+		if len(msgs) == 0 {
+			unique = append(unique, c)
+			continue
+		}
+		errs = append(errs, &FieldError{
+			Source: c.Source,
+			Object: ObjectName(KindCanary, c.Metadata.Namespace, c.Metadata.Name),
+			Field:  "metadata.name",
+			Msg:    "conflict, canary refused: " + strings.Join(msgs, "; "),
+		})
+	}
+	return unique, errs
+}
+
+func except(cs []*Canary, c *Canary) []*Canary {
+	var out []*Canary
+	for _, o := range cs {
+		if o != c {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func sources(cs []*Canary) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.Source.String()
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}

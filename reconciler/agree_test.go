@@ -6,6 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gitcanary/gitcanary/analysis"
+	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // TestValidateAndRunAgree: what `validate` rejects, `run` refuses too (the
@@ -64,5 +69,37 @@ func TestValidateAndRunAgree(t *testing.T) {
 				t.Errorf("validate wrote files")
 			}
 		})
+	}
+}
+
+// TestAPanicIsOneCanarysError: a bug met by one canary's input is that
+// canary's error; the pass goes on and serves the others.
+func TestAPanicIsOneCanarysError(t *testing.T) {
+	w := newWorld(t, overlays)
+	w.rec.measure = func(context.Context, *api.Canary, analysis.TemplateLookup, time.Time) ([]machine.Check, error) {
+		panic("boom")
+	}
+	w.pass(0)
+	w.ciCommit("bump podinfo in the base", func(dir string) {
+		replaceIn(t, dir, "apps/base/podinfo/deployment.yaml", "podinfo:6.0.0", "podinfo:6.0.1")
+	})
+	w.pass(tick)
+	w.pass(tick) // both start: no metrics at weight 0
+	w.now = w.now.Add(tick)
+	w.rec.measure = func(_ context.Context, c *api.Canary, _ analysis.TemplateLookup, _ time.Time) ([]machine.Check, error) {
+		if c.Metadata.Namespace == "production" {
+			panic("boom")
+		}
+		return pass, nil
+	}
+	res, err := w.rec.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "canary podinfo.production: internal error") || !strings.Contains(res.Errors[0].Error(), "boom") {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	if res.Commits != 1 || !strings.HasPrefix(w.subject(), "Advance podinfo.staging canary weight 50") {
+		t.Errorf("staging was not served: %d commits, last %q", res.Commits, w.subject())
 	}
 }

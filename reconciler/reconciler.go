@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"path"
+	"runtime/debug"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -157,7 +158,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 			log.Error(err, "invalid canary: not reconciled")
 			continue
 		}
-		changes, d, err := r.reconcile(ctx, log, snap, fsys, c, head, tmpls, checks)
+		changes, d, err := r.isolated(ctx, log, snap, fsys, c, head, tmpls, checks)
 		if err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), err))
 			log.Error(err, "reconcile failed")
@@ -224,6 +225,19 @@ type decided struct {
 	proposal *pendingProposal
 	// unmeasured reports metric checks that could not be measured.
 	unmeasured error
+}
+
+// isolated is reconcile for one canary, so that its failure cannot take the
+// pass down: a panic (a bug met by some input) becomes that canary's error
+// and the other canaries are still served.
+func (r *Reconciler) isolated(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string]measured) (changes map[string][]byte, d decided, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			changes = nil
+			err = fmt.Errorf("internal error, a bug of gitcanary met by this canary's input (please report it): %v\n%s", p, debug.Stack())
+		}
+	}()
+	return r.reconcile(ctx, log, snap, fsys, c, head, tmpls, checks)
 }
 
 // measured is a canary's metric checks of a pass.

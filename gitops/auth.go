@@ -16,6 +16,8 @@ import (
 // credentials is the resolved authentication for one remote.
 type credentials struct {
 	method transport.AuthMethod
+	// ssh is set for SSH remotes, whose dial gitops binds to each call.
+	ssh bool
 	// secrets lists pairs of (secret, replacement) to scrub from errors.
 	secrets []string
 }
@@ -67,6 +69,7 @@ func resolveAuth(rawURL string, o AuthOptions) (*credentials, error) {
 		c.method = &githttp.BasicAuth{Username: user, Password: tok}
 		c.secrets = append(c.secrets, tok, "***")
 	case "ssh":
+		c.ssh = true
 		user := ep.User
 		if user == "" {
 			user = o.Username

@@ -16,6 +16,10 @@ var (
 	// ErrBranchNotFound means the remote has no such branch (or no commits).
 	ErrBranchNotFound = errors.New("branch not found on remote")
 
+	// ErrTimeout means a fetch or push got no complete answer from the
+	// remote within [RepoOptions].Timeout; the call was abandoned.
+	ErrTimeout = errors.New("git remote timed out")
+
 	// ErrWorkdirLocked means another process holds the workdir lock.
 	ErrWorkdirLocked = errors.New("workdir is locked by another process")
 

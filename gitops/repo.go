@@ -144,15 +144,19 @@ func (r *Repo) fetchSpec() config.RefSpec {
 }
 
 // Fetch fetches the branch and returns the remote head commit. A remote
-// without the branch yields [ErrBranchNotFound].
+// without the branch yields [ErrBranchNotFound]. The call is bounded by
+// [RepoOptions].Timeout ([ErrTimeout]) and aborted when ctx is done.
 func (r *Repo) Fetch(ctx context.Context) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	err := r.repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: remoteName,
-		RefSpecs:   []config.RefSpec{r.fetchSpec()},
-		Auth:       r.creds.method,
-		Tags:       git.NoTags,
+	err := r.remoteCall(ctx, func(ctx context.Context, px transport.ProxyOptions) error {
+		return r.repo.FetchContext(ctx, &git.FetchOptions{
+			RemoteName:   remoteName,
+			RefSpecs:     []config.RefSpec{r.fetchSpec()},
+			Auth:         r.creds.method,
+			Tags:         git.NoTags,
+			ProxyOptions: px,
+		})
 	})
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):

@@ -22,8 +22,10 @@ type credentials struct {
 	secrets []string
 }
 
-// token returns the HTTPS token from the token file or the environment.
-func (o AuthOptions) token() (string, error) {
+// token returns the HTTPS token for host from the token file or the
+// environment. $GITHUB_TOKEN, which CI runners set for their own GitHub
+// repository, is only sent to github.com: it must not leak to another host.
+func (o AuthOptions) token(host string) (string, error) {
 	if o.TokenFile != "" {
 		b, err := os.ReadFile(o.TokenFile)
 		if err != nil {
@@ -34,14 +36,24 @@ func (o AuthOptions) token() (string, error) {
 	if t := os.Getenv(EnvToken); t != "" {
 		return t, nil
 	}
-	return os.Getenv(EnvGitHubToken), nil
+	if strings.EqualFold(host, "github.com") {
+		return os.Getenv(EnvGitHubToken), nil
+	}
+	return "", nil
 }
 
-// resolveAuth builds the go-git auth method for rawURL.
+// resolveAuth builds the go-git auth method for rawURL. Credentials in the
+// URL become the auth method too, so that the clone's config only ever
+// holds [publicURL] and no secret is written to disk.
 func resolveAuth(rawURL string, o AuthOptions) (*credentials, error) {
 	ep, err := transport.NewEndpoint(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse repository URL %s: %w", SanitizeURL(rawURL), err)
+		if userinfo(rawURL) != "" {
+			// The parser quotes pieces of the URL, which may be pieces of
+			// the password: say what is wrong without them.
+			return nil, fmt.Errorf("parse repository URL %s: not a valid URL (details withheld: it carries credentials)", SanitizeURL(rawURL))
+		}
+		return nil, fmt.Errorf("parse repository URL %s: %w", rawURL, err)
 	}
 	c := &credentials{secrets: []string{rawURL, SanitizeURL(rawURL)}}
 	if ep.Password != "" {
@@ -53,9 +65,11 @@ func resolveAuth(rawURL string, o AuthOptions) (*credentials, error) {
 			c.secrets = append(c.secrets, ep.User, "***") // a token sent as the user name
 		}
 		if o.TokenFile == "" && ep.User != "" {
-			return c, nil // credentials in the URL win over the environment
+			// Credentials in the URL win over the environment.
+			c.method = &githttp.BasicAuth{Username: ep.User, Password: ep.Password}
+			return c, nil
 		}
-		tok, err := o.token()
+		tok, err := o.token(ep.Host)
 		if err != nil {
 			return nil, err
 		}
@@ -125,10 +139,17 @@ func setHostKeyCheck(h *gitssh.HostKeyCallbackHelper, ep *transport.Endpoint, o 
 
 // SanitizeURL returns rawURL without credentials, fit for logs and errors.
 // For http(s) any user info is replaced (a token is often sent as the user
-// name); for other schemes only the password is dropped.
+// name); for other schemes only the password is dropped. A string that does
+// not parse as a URL loses everything between "://" and its last "@".
 func SanitizeURL(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil || u.Host == "" {
+	if err != nil {
+		if info := userinfo(rawURL); info != "" {
+			return strings.Replace(rawURL, info+"@", "redacted@", 1)
+		}
+		return rawURL
+	}
+	if u.User == nil || u.Host == "" {
 		return rawURL
 	}
 	switch u.Scheme {
@@ -138,4 +159,40 @@ func SanitizeURL(rawURL string) string {
 		u.User = url.User(u.User.Username())
 	}
 	return u.String()
+}
+
+// publicURL returns rawURL as the clone's config keeps it: for http(s)
+// without user info, for other schemes without the password. Credentials
+// live in memory only, in the auth method.
+func publicURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil || u.Host == "" {
+		return rawURL
+	}
+	switch u.Scheme {
+	case "http", "https":
+		u.User = nil
+	default:
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}
+
+// userinfo returns the user info of a URL-like string, as written, or "".
+// In a URL that parses it ends the authority; in one that does not, where a
+// password may hold anything, it runs to the last "@".
+func userinfo(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return ""
+	}
+	if _, err := url.Parse(raw); err == nil {
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			rest = rest[:i]
+		}
+	}
+	if i := strings.LastIndex(rest, "@"); i > 0 {
+		return rest[:i]
+	}
+	return ""
 }

@@ -117,12 +117,15 @@ func (r *Repo) configureRemote() error {
 	if err != nil {
 		return fmt.Errorf("read clone config: %w", err)
 	}
-	if rc, ok := cfg.Remotes[remoteName]; ok && (len(rc.URLs) == 0 || rc.URLs[0] != r.opts.URL) {
+	// Clones made before credentials were kept out of the config hold the
+	// URL with them: compare the public forms, and rewrite the config.
+	url := publicURL(r.opts.URL)
+	if rc, ok := cfg.Remotes[remoteName]; ok && (len(rc.URLs) == 0 || publicURL(rc.URLs[0]) != url) {
 		return fmt.Errorf("workdir %s holds a clone of another repository", r.dir)
 	}
 	cfg.Remotes[remoteName] = &config.RemoteConfig{
 		Name:  remoteName,
-		URLs:  []string{r.opts.URL},
+		URLs:  []string{url},
 		Fetch: []config.RefSpec{r.fetchSpec()},
 	}
 	if err := r.repo.SetConfig(cfg); err != nil {

@@ -20,6 +20,11 @@ var (
 	// remote within [RepoOptions].Timeout; the call was abandoned.
 	ErrTimeout = errors.New("git remote timed out")
 
+	// ErrCorrupt means the bare clone in the workdir is damaged (a
+	// truncated pack, a missing object): not the repository's content is
+	// wrong but gitcanary's copy of it. The next [Repo.Fetch] clones again.
+	ErrCorrupt = errors.New("the clone in the workdir is damaged")
+
 	// ErrWorkdirLocked means another process holds the workdir lock.
 	ErrWorkdirLocked = errors.New("workdir is locked by another process")
 

@@ -19,6 +19,9 @@ func (r *Repo) Log(ctx context.Context, from plumbing.Hash, fn func(*object.Comm
 		}
 		r.mu.Lock()
 		c, err := object.GetCommit(r.repo.Storer, h)
+		if h != from || h == r.head {
+			err = r.damaged(err) // a parent, or the head, must be there
+		}
 		r.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("log: read commit %s: %w", h, err)

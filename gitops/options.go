@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
 )
 
@@ -49,6 +50,9 @@ type RepoOptions struct {
 	Signing SigningOptions
 	// Signer, when set, signs commits and takes precedence over Signing.
 	Signer Signer
+	// Log receives what the repository does by itself, such as cloning
+	// again over a damaged workdir; the zero value discards it.
+	Log logr.Logger
 	// Timeout bounds each fetch and each push, from the connection to the
 	// last byte (default [DefaultTimeout]). A remote that accepts the
 	// connection and never answers fails the call with [ErrTimeout].

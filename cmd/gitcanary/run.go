@@ -15,7 +15,9 @@ func newRunCommand() *cobra.Command {
 		Short: "Reconcile the canaries of a config repository, one commit per step",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return reconciler.Run(cmd.Context(), opts, logger.NewLogger(logOpts))
+			log := logger.NewLogger(logOpts)
+			opts.Repo.Log = log
+			return reconciler.Run(cmd.Context(), opts, log)
 		},
 	}
 	opts.BindFlags(cmd.Flags())

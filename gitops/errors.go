@@ -32,6 +32,10 @@ var (
 	// early; Log then returns nil.
 	ErrStopLog = errors.New("stop log")
 
+	// ErrShallow means [Repo.Log] reached the boundary of a shallow clone:
+	// the history it walked is partial, older commits were not fetched.
+	ErrShallow = errors.New("history cut short by a shallow clone")
+
 	// ErrUnsupported means the tree holds something gitops does not read,
 	// such as a symlink or a submodule, at the requested path.
 	ErrUnsupported = errors.New("unsupported tree entry")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -86,8 +87,9 @@ func (o *readOptions) find(repo *gitops.Repo, head plumbing.Hash, name string) (
 	return reconciler.CanaryInfo{}, fmt.Errorf("canary %s exists in namespaces %s: set -n", name, strings.Join(ns, ", "))
 }
 
-// events finds canary name and reads its transitions from Git.
-func (o *readOptions) events(ctx context.Context, name string) (reconciler.CanaryInfo, []reconciler.Transition, error) {
+// events finds canary name and reads its transitions from Git. In a shallow
+// clone they are the transitions the clone holds, and warn says so.
+func (o *readOptions) events(ctx context.Context, warn io.Writer, name string) (reconciler.CanaryInfo, []reconciler.Transition, error) {
 	repo, head, err := o.open(ctx)
 	if err != nil {
 		return reconciler.CanaryInfo{}, nil, err
@@ -98,6 +100,10 @@ func (o *readOptions) events(ctx context.Context, name string) (reconciler.Canar
 		return info, nil, err
 	}
 	events, err := reconciler.Events(ctx, repo, head, info.Namespace+"/"+info.Name)
+	if errors.Is(err, gitops.ErrShallow) {
+		fmt.Fprintln(warn, "warning: partial history:", err)
+		err = nil
+	}
 	return info, events, err
 }
 
@@ -199,7 +205,7 @@ func newDescribeCommand() *cobra.Command {
 		Short: "Show a canary: spec summary, status, and its events (= its commits)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info, events, err := o.events(cmd.Context(), args[0])
+			info, events, err := o.events(cmd.Context(), cmd.ErrOrStderr(), args[0])
 			if err != nil {
 				return err
 			}
@@ -274,7 +280,7 @@ func newHistoryCommand() *cobra.Command {
 		Short: "One row per rollout of a canary: revision, start, duration, outcome, commits",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, events, err := o.events(cmd.Context(), args[0])
+			_, events, err := o.events(cmd.Context(), cmd.ErrOrStderr(), args[0])
 			if err != nil {
 				return err
 			}

@@ -49,6 +49,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzParseCanaries -fuzztime $(FUZZTIME)
 	$(GO) test ./gitops -run '^$$' -fuzz FuzzParseMessage -fuzztime $(FUZZTIME)
+	$(GO) test ./gitops -run '^$$' -fuzz FuzzRenderInput -fuzztime $(FUZZTIME)
 	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzPayloadRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzParsePayload -fuzztime $(FUZZTIME)
 

@@ -50,6 +50,9 @@ type RepoOptions struct {
 	Signing SigningOptions
 	// Signer, when set, signs commits and takes precedence over Signing.
 	Signer Signer
+	// Render restricts and bounds the renders of this repository's
+	// snapshots ([Render]).
+	Render RenderOptions
 	// Log receives what the repository does by itself, such as cloning
 	// again over a damaged workdir; the zero value discards it.
 	Log logr.Logger
@@ -133,6 +136,9 @@ func (o *RepoOptions) Validate() error {
 		errs = append(errs, errors.New("commit author needs both a name and an email"))
 	}
 	if err := o.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.Render.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

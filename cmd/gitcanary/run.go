@@ -21,6 +21,7 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	opts.BindFlags(cmd.Flags())
+	opts.Repo.Render.BindFlags(cmd.Flags())
 	logOpts.BindFlags(cmd.Flags())
 	return cmd
 }

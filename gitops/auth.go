@@ -18,6 +18,8 @@ type credentials struct {
 	method transport.AuthMethod
 	// ssh is set for SSH remotes, whose dial gitops binds to each call.
 	ssh bool
+	// knownHosts names where SSH host keys are looked up, for messages.
+	knownHosts string
 	// secrets lists pairs of (secret, replacement) to scrub from errors.
 	secrets []string
 }
@@ -84,6 +86,10 @@ func resolveAuth(rawURL string, o AuthOptions) (*credentials, error) {
 		c.secrets = append(c.secrets, tok, "***")
 	case "ssh":
 		c.ssh = true
+		c.knownHosts = "$SSH_KNOWN_HOSTS or ~/.ssh/known_hosts"
+		if o.KnownHostsFile != "" {
+			c.knownHosts = o.KnownHostsFile
+		}
 		user := ep.User
 		if user == "" {
 			user = o.Username
@@ -112,6 +118,23 @@ func resolveAuth(rawURL string, o AuthOptions) (*credentials, error) {
 		}
 	}
 	return c, nil
+}
+
+// explain adds to an SSH host key error what to do about it.
+func (c *credentials) explain(err error) error {
+	if err == nil || !c.ssh {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "knownhosts: key is unknown"):
+		return fmt.Errorf("%w (the server's host key is not in %s: add it, e.g. from ssh-keyscan checked against your Git host's published fingerprints, or set --ssh-known-hosts)", err, c.knownHosts)
+	case strings.Contains(msg, "knownhosts: key mismatch"):
+		return fmt.Errorf("%w (the server's host key differs from the one in %s: the server changed its key, or someone is in the middle)", err, c.knownHosts)
+	case strings.Contains(msg, "unable to find any valid known_hosts file"):
+		return fmt.Errorf("%w, or --ssh-known-hosts", err)
+	}
+	return err
 }
 
 // setHostKeyCheck configures host key verification. go-git only picks host

@@ -31,6 +31,9 @@ func (r *Repo) remoteCall(ctx context.Context, fn func(ctx context.Context, px t
 	if err == nil {
 		return nil
 	}
+	if r.creds != nil {
+		err = r.creds.explain(err)
+	}
 	switch {
 	case ctx.Err() != nil:
 		if errors.Is(err, ctx.Err()) {

@@ -139,12 +139,18 @@ func TestSSHFetchPushWithKnownHosts(t *testing.T) {
 	url := "ssh://git@" + addr + "/" + filepath.Base(remote)
 	ctx := testContext(t)
 
-	// A host key that is not the one in known_hosts is refused.
+	// A host key that is not the one in known_hosts, or a host that is not
+	// there, is refused, saying what to do.
 	_, stranger := newSSHKey(t, t.TempDir(), "other")
-	_, err := OpenRepo(ctx, RepoOptions{URL: url, Branch: "main", Workdir: filepath.Join(t.TempDir(), "wd"),
-		Auth: AuthOptions{SSHKeyFile: keyFile, KnownHostsFile: knownHosts(t, addr, stranger.PublicKey())}})
-	if err == nil || !strings.Contains(err.Error(), "key mismatch") {
-		t.Fatalf("OpenRepo with a wrong known host key = %v, want a key mismatch", err)
+	for _, tt := range []struct{ name, knownHosts, want string }{
+		{"another key", knownHosts(t, addr, stranger.PublicKey()), "key mismatch (the server's host key differs from the one in "},
+		{"unknown host", knownHosts(t, "192.0.2.1:22", hostKey.PublicKey()), "key is unknown (the server's host key is not in "},
+	} {
+		_, err := OpenRepo(ctx, RepoOptions{URL: url, Branch: "main", Workdir: filepath.Join(t.TempDir(), "wd"),
+			Auth: AuthOptions{SSHKeyFile: keyFile, KnownHostsFile: tt.knownHosts}})
+		if err == nil || !strings.Contains(err.Error(), tt.want+tt.knownHosts) {
+			t.Fatalf("%s: OpenRepo = %v, want %q", tt.name, err, tt.want)
+		}
 	}
 
 	r, err := OpenRepo(ctx, RepoOptions{URL: url, Branch: "main", Workdir: filepath.Join(t.TempDir(), "wd"),

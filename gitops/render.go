@@ -80,6 +80,7 @@ func RenderWith(ctx context.Context, fsys filesys.FileSystem, dir string, o Rend
 	renderHolder.Lock()
 	renderHeldBy, renderHeldFor = dir, time.Now()
 	renderHolder.Unlock()
+	rfs.start()
 
 	type result struct {
 		objs []*yaml.RNode

@@ -51,14 +51,23 @@ func newRenderFS(inner filesys.FileSystem, o RenderOptions) *renderFS {
 	if err != nil {
 		return f // no clone can be read: remote bases fail to render
 	}
-	f.disk, f.tmp, f.before = filesys.MakeFsOnDisk(), tmp, map[string]bool{}
-	entries, _ := os.ReadDir(tmp)
+	f.disk, f.tmp = filesys.MakeFsOnDisk(), tmp
+	return f
+}
+
+// start notes the clone directories that exist when kustomize starts: only
+// those made since belong to this render. Callers hold the render turn.
+func (f *renderFS) start() {
+	if f.disk == nil {
+		return
+	}
+	f.before = map[string]bool{}
+	entries, _ := os.ReadDir(f.tmp)
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), cloneDirPrefix) {
 			f.before[e.Name()] = true
 		}
 	}
-	return f
 }
 
 // route returns the file system that holds name: the disk for a path in a
@@ -67,7 +76,7 @@ func (f *renderFS) route(name string) (filesys.FileSystem, error) {
 	if f.abandoned.Load() {
 		return nil, errAbandoned
 	}
-	if f.disk == nil || !filepath.IsAbs(name) {
+	if f.disk == nil || f.before == nil || !filepath.IsAbs(name) {
 		return f.inner, nil
 	}
 	rest, ok := strings.CutPrefix(filepath.Clean(name), f.tmp+string(filepath.Separator))

@@ -140,12 +140,23 @@ func krustyRun(fsys filesys.FileSystem, dir string, maxOutput int64) (objs []*ya
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.AsYaml()
-	if err != nil {
-		return nil, err
+	objs = m.ToRNodeSlice()
+	var size int64
+	for _, o := range objs {
+		size += nodeSize(o.YNode())
 	}
-	if int64(len(out)) > maxOutput {
-		return nil, fmt.Errorf("%w: the rendered objects take %d bytes, more than %d", ErrTooLarge, len(out), maxOutput)
+	if size > maxOutput {
+		return nil, fmt.Errorf("%w: the rendered objects take about %d bytes, more than %d", ErrTooLarge, size, maxOutput)
 	}
-	return m.ToRNodeSlice(), nil
+	return objs, nil
+}
+
+// nodeSize is about what n takes as YAML: [CheckYAML]'s cost of its nodes
+// and scalars. Rendered objects hold no aliases.
+func nodeSize(n *yaml.Node) int64 {
+	size := nodeCost + int64(len(n.Value))
+	for _, c := range n.Content {
+		size += nodeSize(c)
+	}
+	return size
 }

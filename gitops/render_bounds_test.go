@@ -72,7 +72,7 @@ func TestRenderBoundsInput(t *testing.T) {
 		{name: "output too large", files: map[string]string{
 			"apps/a/kustomization.yaml": "resources:\n- big.yaml\n",
 			"apps/a/big.yaml":           big,
-		}, limits: RenderLimits{OutputBytes: 1000}, want: "render apps/a: beyond the render limits: the rendered objects take"},
+		}, limits: RenderLimits{OutputBytes: 1000}, want: "render apps/a: beyond the render limits: the rendered objects take about"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,12 +47,30 @@ func newRenderFS(inner filesys.FileSystem, o RenderOptions) *renderFS {
 	if o.NoRemoteBases {
 		return f
 	}
-	tmp, err := filepath.EvalSymlinks(os.TempDir())
+	tmp, err := resolvedTempDir()
 	if err != nil {
 		return f // no clone can be read: remote bases fail to render
 	}
 	f.disk, f.tmp = filesys.MakeFsOnDisk(), tmp
 	return f
+}
+
+// tempDirs caches os.TempDir() with its symlinks resolved, by its value.
+var tempDirs sync.Map
+
+// resolvedTempDir returns os.TempDir() with symlinks resolved, as
+// kustomize's clone directories are named.
+func resolvedTempDir() (string, error) {
+	dir := os.TempDir()
+	if r, ok := tempDirs.Load(dir); ok {
+		return r.(string), nil
+	}
+	r, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	tempDirs.Store(dir, r)
+	return r, nil
 }
 
 // start notes the clone directories that exist when kustomize starts: only

@@ -49,7 +49,8 @@ type RenderLimits struct {
 	// about a second for 10,000 keys, and four times as long for twice as
 	// many.
 	MappingKeys int
-	// OutputBytes bounds the rendered objects, as YAML.
+	// OutputBytes bounds the rendered objects: about their size as YAML
+	// (their scalars, and 16 bytes a node).
 	OutputBytes int64
 }
 

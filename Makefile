@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzUnmarshalStatus -fuzztime $(FUZZTIME)
 	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzUnmarshalRequests -fuzztime $(FUZZTIME)
 	$(GO) test ./gitops -run '^$$' -fuzz FuzzParseMessage -fuzztime $(FUZZTIME)
+	$(GO) test ./gitops -run '^$$' -fuzz FuzzRenderInput -fuzztime $(FUZZTIME)
 	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzPayloadRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzParsePayload -fuzztime $(FUZZTIME)
 

@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // ProposalPrefix is the prefix of the branches gitcanary owns: the pull
@@ -36,7 +37,9 @@ func (r *Repo) PushProposal(ctx context.Context, tip plumbing.Hash, name string)
 		return fmt.Errorf("push proposal: %w", err)
 	}
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", tip, plumbing.NewBranchReferenceName(name)))
-	err = remote.PushContext(ctx, &git.PushOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}, Auth: r.creds.method})
+	err = r.remoteCall(ctx, func(ctx context.Context, px transport.ProxyOptions) error {
+		return remote.PushContext(ctx, &git.PushOptions{RemoteName: remoteName, RefSpecs: []config.RefSpec{spec}, Auth: r.creds.method, ProxyOptions: px})
+	})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return redact(fmt.Errorf("push %s to %s: %w", short(tip), name, err), r.creds.secrets...)
 	}

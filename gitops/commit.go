@@ -47,17 +47,20 @@ func (r *Repo) Commit(parent plumbing.Hash, changes map[string][]byte, msg strin
 	if !parent.IsZero() {
 		pc, err := object.GetCommit(r.repo.Storer, parent)
 		if err != nil {
+			if parent == r.head {
+				err = r.damaged(err)
+			}
 			return plumbing.ZeroHash, fmt.Errorf("read parent commit %s: %w", parent, err)
 		}
 		if base, err = pc.Tree(); err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("read tree of %s: %w", parent, err)
+			return plumbing.ZeroHash, fmt.Errorf("read tree of %s: %w", parent, r.damaged(err))
 		}
 		parents = []plumbing.Hash{parent}
 	}
 	tb := &treeBuilder{s: r.repo.Storer}
 	treeHash, err := tb.apply(base, norm)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, r.damaged(err)
 	}
 	baseHash := emptyTreeHash
 	if base != nil {

@@ -8,6 +8,16 @@
 // them without ever forcing ([Repo.Push]). Commit messages carry git trailers
 // ([FormatMessage], [ParseMessage]).
 //
+// Every fetch and push is bounded by [RepoOptions].Timeout and by its
+// context, over every transport ([ErrTimeout]). Credentials stay in memory:
+// the clone's config holds the URL without them. A damaged clone (a
+// truncated pack, a missing object) is found ([ErrCorrupt], [Repo.Verify])
+// and cloned again in place ([Repo.Repair]). Renders are bounded
+// ([RenderOptions], [CheckYAML], [ErrTooLarge], [ErrRenderTimeout]), read
+// remote bases from kustomize's clones and remove them, or refuse them
+// ([ErrRemoteBase]). [Repo.Log] stops at a shallow clone's boundary
+// ([ErrShallow]).
+//
 // A pass with nothing to do costs one fetch plus a few object reads.
 //
 // Transports: https, http and ssh are handled in Go by go-git. For plain paths

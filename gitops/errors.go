@@ -16,12 +16,25 @@ var (
 	// ErrBranchNotFound means the remote has no such branch (or no commits).
 	ErrBranchNotFound = errors.New("branch not found on remote")
 
+	// ErrTimeout means a fetch or push got no complete answer from the
+	// remote within [RepoOptions].Timeout; the call was abandoned.
+	ErrTimeout = errors.New("git remote timed out")
+
+	// ErrCorrupt means the bare clone in the workdir is damaged (a
+	// truncated pack, a missing object): not the repository's content is
+	// wrong but gitcanary's copy of it. The next [Repo.Fetch] clones again.
+	ErrCorrupt = errors.New("the clone in the workdir is damaged")
+
 	// ErrWorkdirLocked means another process holds the workdir lock.
 	ErrWorkdirLocked = errors.New("workdir is locked by another process")
 
 	// ErrStopLog can be returned by a [Repo.Log] callback to stop the walk
 	// early; Log then returns nil.
 	ErrStopLog = errors.New("stop log")
+
+	// ErrShallow means [Repo.Log] reached the boundary of a shallow clone:
+	// the history it walked is partial, older commits were not fetched.
+	ErrShallow = errors.New("history cut short by a shallow clone")
 
 	// ErrUnsupported means the tree holds something gitops does not read,
 	// such as a symlink or a submodule, at the requested path.

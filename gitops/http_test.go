@@ -18,9 +18,26 @@ import (
 // on 127.0.0.1, accepting only basic auth with user "git" and token.
 func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int32) {
 	t.Helper()
-	backend := filepath.Join(run(t, root, "--exec-path"), "git-http-backend")
-	h := &cgi.Handler{
-		Path: backend,
+	backend := gitBackend(t, root)
+	denied = new(atomic.Int32)
+	url = serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "git" || p != token {
+			denied.Add(1)
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		backend.ServeHTTP(w, r)
+	}))
+	return url, denied
+}
+
+// gitBackend is git http-backend serving the bare repositories under root,
+// pushes included where a repository enables http.receivepack.
+func gitBackend(t testing.TB, root string) http.Handler {
+	t.Helper()
+	return &cgi.Handler{
+		Path: filepath.Join(run(t, root, "--exec-path"), "git-http-backend"),
 		Root: "/",
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + root,
@@ -31,16 +48,12 @@ func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int3
 		InheritEnv: []string{"PATH"},
 		Stderr:     io.Discard,
 	}
-	denied = new(atomic.Int32)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "git" || p != token {
-			denied.Add(1)
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
+}
+
+// serveHTTP serves h on 127.0.0.1 until the test ends and returns its URL.
+func serveHTTP(t testing.TB, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +61,7 @@ func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int3
 	srv.Listener = l
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv.URL, denied
+	return srv.URL
 }
 
 func TestHTTPCloneCommitPushWithToken(t *testing.T) {

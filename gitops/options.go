@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
 )
 
@@ -22,6 +24,10 @@ type Signature struct {
 	Name  string
 	Email string
 }
+
+// DefaultTimeout bounds each fetch and push when [RepoOptions].Timeout is
+// zero, as Flux's GitRepository timeout does.
+const DefaultTimeout = time.Minute
 
 // DefaultAuthor is the author used when none is configured.
 var DefaultAuthor = Signature{Name: "gitcanary", Email: "gitcanary@users.noreply.local"}
@@ -44,6 +50,16 @@ type RepoOptions struct {
 	Signing SigningOptions
 	// Signer, when set, signs commits and takes precedence over Signing.
 	Signer Signer
+	// Render restricts and bounds the renders of this repository's
+	// snapshots ([Render]).
+	Render RenderOptions
+	// Log receives what the repository does by itself, such as cloning
+	// again over a damaged workdir; the zero value discards it.
+	Log logr.Logger
+	// Timeout bounds each fetch and each push, from the connection to the
+	// last byte (default [DefaultTimeout]). A remote that accepts the
+	// connection and never answers fails the call with [ErrTimeout].
+	Timeout time.Duration
 }
 
 // AuthOptions holds the credentials for the remote. Tokens are never taken
@@ -76,6 +92,10 @@ func (o *RepoOptions) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.URL, "repo", o.URL, "URL or path of the config repository")
 	fs.StringVar(&o.Branch, "branch", o.Branch, "branch to reconcile")
 	fs.StringVar(&o.Workdir, "workdir", o.Workdir, "directory for the bare clone (locked while in use; default: a private temporary directory)")
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	fs.DurationVar(&o.Timeout, "git-timeout", o.Timeout, "bound on each git fetch and push")
 	fs.StringVar(&o.Author.Name, "git-author-name", o.Author.Name, "author name of gitcanary's commits")
 	fs.StringVar(&o.Author.Email, "git-author-email", o.Author.Email, "author email of gitcanary's commits")
 	o.Auth.BindFlags(fs)
@@ -106,10 +126,19 @@ func (o *RepoOptions) Validate() error {
 	if o.Author.Name == "" && o.Author.Email == "" {
 		o.Author = DefaultAuthor
 	}
+	switch {
+	case o.Timeout == 0:
+		o.Timeout = DefaultTimeout
+	case o.Timeout < 0:
+		errs = append(errs, fmt.Errorf("--git-timeout must be positive, got %s", o.Timeout))
+	}
 	if o.Author.Name == "" || o.Author.Email == "" {
 		errs = append(errs, errors.New("commit author needs both a name and an email"))
 	}
 	if err := o.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.Render.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -9,13 +9,17 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // Push updates the remote branch to tip, which must descend from the
 // remote head. It never forces: if the remote branch moved since the last
 // fetch (someone else pushed), the error wraps [ErrConflict] and the caller
 // should fetch, drop its local commits and decide again. After a successful
-// push the remote-tracking ref and [Repo.Head] point at tip.
+// push the remote-tracking ref and [Repo.Head] point at tip. Like
+// [Repo.Fetch], the call is bounded by [RepoOptions].Timeout and by ctx; a
+// push cut short may or may not have moved the remote branch, which the next
+// fetch shows.
 func (r *Repo) Push(ctx context.Context, tip plumbing.Hash) error {
 	if tip.IsZero() {
 		return errors.New("push: no commit given")
@@ -27,10 +31,13 @@ func (r *Repo) Push(ctx context.Context, tip plumbing.Hash) error {
 		return fmt.Errorf("push: %w", err)
 	}
 	spec := config.RefSpec(fmt.Sprintf("%s:%s", tip, r.branchRef()))
-	err = remote.PushContext(ctx, &git.PushOptions{
-		RemoteName: remoteName,
-		RefSpecs:   []config.RefSpec{spec},
-		Auth:       r.creds.method,
+	err = r.remoteCall(ctx, func(ctx context.Context, px transport.ProxyOptions) error {
+		return remote.PushContext(ctx, &git.PushOptions{
+			RemoteName:   remoteName,
+			RefSpecs:     []config.RefSpec{spec},
+			Auth:         r.creds.method,
+			ProxyOptions: px,
+		})
 	})
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):

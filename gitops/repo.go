@@ -31,8 +31,11 @@ type Repo struct {
 	creds  *credentials
 	signer Signer
 
-	mu   sync.Mutex // guards the object storage and head
+	mu   sync.Mutex // guards the object storage, head and damage
 	head plumbing.Hash
+	// damage is the first sign of a damaged clone met since the last
+	// fetch, which then clones again.
+	damage error
 }
 
 // OpenRepo clones opts.URL as a bare repository into opts.Workdir, or reuses
@@ -59,9 +62,15 @@ func OpenRepo(ctx context.Context, opts RepoOptions) (*Repo, error) {
 		return nil, err
 	}
 	r := &Repo{opts: opts, wd: wd, dir: wd.dir, creds: creds, signer: signer}
+	_, statErr := os.Stat(filepath.Join(wd.dir, "HEAD"))
 	if err := r.init(); err != nil {
 		_ = r.Close()
 		return nil, redact(err, creds.secrets...)
+	}
+	if statErr == nil {
+		// A clone left by an earlier run may have been damaged by a crash
+		// or a full disk: the first fetch repairs it.
+		r.damage = r.verifyLocked()
 	}
 	if _, err := r.Fetch(ctx); err != nil && !errors.Is(err, ErrBranchNotFound) {
 		_ = r.Close()
@@ -117,12 +126,15 @@ func (r *Repo) configureRemote() error {
 	if err != nil {
 		return fmt.Errorf("read clone config: %w", err)
 	}
-	if rc, ok := cfg.Remotes[remoteName]; ok && (len(rc.URLs) == 0 || rc.URLs[0] != r.opts.URL) {
+	// Clones made before credentials were kept out of the config hold the
+	// URL with them: compare the public forms, and rewrite the config.
+	url := publicURL(r.opts.URL)
+	if rc, ok := cfg.Remotes[remoteName]; ok && (len(rc.URLs) == 0 || publicURL(rc.URLs[0]) != url) {
 		return fmt.Errorf("workdir %s holds a clone of another repository", r.dir)
 	}
 	cfg.Remotes[remoteName] = &config.RemoteConfig{
 		Name:  remoteName,
-		URLs:  []string{r.opts.URL},
+		URLs:  []string{url},
 		Fetch: []config.RefSpec{r.fetchSpec()},
 	}
 	if err := r.repo.SetConfig(cfg); err != nil {
@@ -144,15 +156,40 @@ func (r *Repo) fetchSpec() config.RefSpec {
 }
 
 // Fetch fetches the branch and returns the remote head commit. A remote
-// without the branch yields [ErrBranchNotFound].
+// without the branch yields [ErrBranchNotFound]. The call is bounded by
+// [RepoOptions].Timeout ([ErrTimeout]) and aborted when ctx is done.
+//
+// A clone found damaged ([ErrCorrupt]) by a read since the last fetch, or by
+// [Repo.Verify] after a fetch that failed, is cloned again ([Repo.Repair]).
 func (r *Repo) Fetch(ctx context.Context) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	err := r.repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: remoteName,
-		RefSpecs:   []config.RefSpec{r.fetchSpec()},
-		Auth:       r.creds.method,
-		Tags:       git.NoTags,
+	if r.damage != nil {
+		err := r.repairLocked(ctx, r.damage)
+		return r.head, err
+	}
+	head, err := r.fetchLocked(ctx)
+	if err == nil || r.wd == nil || errors.Is(err, ErrBranchNotFound) || errors.Is(err, ErrTimeout) || ctx.Err() != nil {
+		return head, err
+	}
+	verr := r.verifyLocked()
+	if verr == nil {
+		return head, err // the remote's fault, or the network's
+	}
+	err = r.repairLocked(ctx, verr)
+	return r.head, err
+}
+
+// fetchLocked fetches the branch; callers hold mu.
+func (r *Repo) fetchLocked(ctx context.Context) (plumbing.Hash, error) {
+	err := r.remoteCall(ctx, func(ctx context.Context, px transport.ProxyOptions) error {
+		return r.repo.FetchContext(ctx, &git.FetchOptions{
+			RemoteName:   remoteName,
+			RefSpecs:     []config.RefSpec{r.fetchSpec()},
+			Auth:         r.creds.method,
+			Tags:         git.NoTags,
+			ProxyOptions: px,
+		})
 	})
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):

@@ -33,10 +33,13 @@ func (r *Repo) Snapshot(commit plumbing.Hash) (*Snapshot, error) {
 	defer r.mu.Unlock()
 	c, err := object.GetCommit(r.repo.Storer, commit)
 	if err != nil {
+		if commit == r.head {
+			err = r.damaged(err)
+		}
 		return nil, fmt.Errorf("read commit %s: %w", commit, err)
 	}
 	if s.root, err = c.Tree(); err != nil {
-		return nil, fmt.Errorf("read tree of commit %s: %w", commit, err)
+		return nil, fmt.Errorf("read tree of commit %s: %w", commit, r.damaged(err))
 	}
 	return s, nil
 }
@@ -57,6 +60,7 @@ func (s *Snapshot) entry(p string) (*object.TreeEntry, bool) {
 	}
 	e, err := s.root.FindEntry(p)
 	if err != nil {
+		s.lookupFailed(err)
 		return nil, false
 	}
 	return e, true
@@ -71,7 +75,20 @@ func (s *Snapshot) tree(p string) (*object.Tree, bool) {
 		return s.root, true
 	}
 	t, err := s.root.Tree(p)
-	return t, err == nil
+	if err != nil {
+		s.lookupFailed(err)
+		return nil, false
+	}
+	return t, true
+}
+
+// lookupFailed notes a path lookup that failed on a damaged object rather
+// than on a missing path, so that the next fetch repairs the clone; callers
+// hold repo.mu.
+func (s *Snapshot) lookupFailed(err error) {
+	if !errors.Is(err, object.ErrEntryNotFound) && !errors.Is(err, object.ErrDirectoryNotFound) && !errors.Is(err, object.ErrFileNotFound) {
+		_ = s.repo.damaged(err)
+	}
 }
 
 // ReadFile returns the contents of the file at p. A missing file gives an
@@ -94,16 +111,16 @@ func (s *Snapshot) ReadFile(p string) ([]byte, error) {
 func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 	b, err := object.GetBlob(r.repo.Storer, h)
 	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", h, err)
+		return nil, fmt.Errorf("read blob %s: %w", h, r.damaged(err))
 	}
 	rd, err := b.Reader()
 	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", h, err)
+		return nil, fmt.Errorf("read blob %s: %w", h, r.damaged(err))
 	}
 	defer rd.Close()
 	data, err := io.ReadAll(rd)
 	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", h, err)
+		return nil, fmt.Errorf("read blob %s: %w", h, r.damaged(err))
 	}
 	return data, nil
 }
@@ -156,6 +173,7 @@ func (s *Snapshot) walkTree(t *object.Tree, dir string, fn func(path string, blo
 		case e.Mode == filemode.Dir:
 			s.repo.mu.Lock()
 			sub, err := object.GetTree(s.repo.repo.Storer, e.Hash)
+			err = s.repo.damaged(err)
 			s.repo.mu.Unlock()
 			if err != nil {
 				return fmt.Errorf("read tree %s: %w", p, err)

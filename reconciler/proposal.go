@@ -27,7 +27,7 @@ type pendingProposal struct {
 // prState looks up the newest pull request of a gate's branch.
 func (r *Reconciler) prState(ctx context.Context, c *api.Canary, branch string) (machine.PRState, error) {
 	if r.forge == nil {
-		return machine.PRState{}, fmt.Errorf("%s: spec.gitops.approval: pull requests need GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
+		return machine.PRState{}, r.needForge(c, "spec.gitops.approval", "a pull request gate")
 	}
 	prs, err := r.forge.FindPullRequests(ctx, branch)
 	if err != nil {

@@ -49,6 +49,8 @@ type Reconciler struct {
 	// providers checks a canary's metric providers when it is initialized.
 	providers ProviderCheckFunc
 	forge     Forge
+	// noForge says why there is no forge, when one was asked for.
+	noForge error
 	querier   analysis.Querier
 	// hooks calls webhooks; hookRuns holds this pass's outcomes by canary
 	// ID and hook type. dispatcher notifies pushed transitions.

@@ -51,10 +51,17 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	options := []Option{WithQuerier(q), WithWebhooks(hooks), WithDispatcher(disp), WithProviderCheck(CheckProviders(ev))}
 	if opts.GitHub.TokenFile != "" || os.Getenv("GITHUB_TOKEN") != "" {
 		f, err := forge.New(opts.GitHub, opts.Repo.URL, nil, forge.WithLogger(log))
-		if err != nil {
+		switch {
+		case errors.Is(err, forge.ErrNotGitHub) && opts.GitHub.TokenFile == "":
+			// CI runners set GITHUB_TOKEN for their own repository: it says
+			// nothing about this remote. Canaries with GitHub gates say so.
+			log.Info("GITHUB_TOKEN is set but the repository is not on GitHub: running without GitHub gates", "reason", err.Error())
+			options = append(options, withoutForge(err))
+		case err != nil:
 			return err
+		default:
+			options = append(options, WithForge(f))
 		}
-		options = append(options, WithForge(f))
 	}
 	r, err := New(repo, opts, log, Measure(ev), nil, options...)
 	if err != nil {
@@ -146,7 +153,7 @@ func (r *Reconciler) runPass(ctx context.Context) error {
 	r.log.V(1).Info("pass done", "head", res.Head.String(), "canaries", res.Canaries, "commits", res.Commits, "duration", r.now().Sub(start).String())
 	if len(res.Errors) > 0 {
 		for _, e := range res.Errors {
-			r.log.Error(e, "invalid input")
+			r.log.Error(e, "pass error")
 		}
 		return fmt.Errorf("%w: %d errors", ErrPassFailed, len(res.Errors))
 	}

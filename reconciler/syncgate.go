@@ -36,6 +36,19 @@ type Option func(*Reconciler)
 // commitStatus and by pull-request approvals.
 func WithForge(f Forge) Option { return func(r *Reconciler) { r.forge = f } }
 
+// withoutForge records why there is no Git host client, for the errors of
+// canaries that need one.
+func withoutForge(why error) Option { return func(r *Reconciler) { r.noForge = why } }
+
+// needForge is the error of a canary whose gate needs GitHub when there is
+// no client.
+func (r *Reconciler) needForge(c *api.Canary, field, what string) error {
+	if r.noForge != nil {
+		return fmt.Errorf("%s: %s: %s needs GitHub access: %v", c.Source, field, what, r.noForge)
+	}
+	return fmt.Errorf("%s: %s: %s needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source, field, what)
+}
+
 // WithProviderCheck sets how a canary's metric providers are checked when
 // it is initialized (default: not checked).
 func WithProviderCheck(f ProviderCheckFunc) Option { return func(r *Reconciler) { r.providers = f } }
@@ -73,7 +86,7 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 	switch g.Type {
 	case "commitStatus":
 		if r.forge == nil {
-			return machine.Gate{}, fmt.Errorf("%s: spec.gitops.syncGate: type commitStatus needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source)
+			return machine.Gate{}, r.needForge(c, "spec.gitops.syncGate", "type commitStatus")
 		}
 		cs, err := r.forge.CommitChecks(ctx, sha.String(), g.Context)
 		if err == nil && sha != head && cs.State != forge.CheckSuccess {

@@ -19,7 +19,7 @@ func newDescribeCommand() *cobra.Command {
 With -o json|yaml it prints a v1 List holding the Canary and one v1 Event per commit.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info, events, err := o.events(cmd.Context(), args[0])
+			info, events, err := o.events(cmd.Context(), cmd.ErrOrStderr(), args[0])
 			if err != nil {
 				return err
 			}

@@ -15,7 +15,7 @@ func newHistoryCommand() *cobra.Command {
 		Short: "One row per rollout of a canary: revision, start, duration, outcome, commits",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info, events, err := o.events(cmd.Context(), args[0])
+			info, events, err := o.events(cmd.Context(), cmd.ErrOrStderr(), args[0])
 			if err != nil {
 				return err
 			}

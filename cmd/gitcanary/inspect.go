@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -96,8 +97,9 @@ func (o *readOptions) find(repo *gitops.Repo, head plumbing.Hash, name string) (
 	return reconciler.FindCanary(infos, o.namespace, name)
 }
 
-// events finds canary name and reads its transitions from Git.
-func (o *readOptions) events(ctx context.Context, name string) (reconciler.CanaryInfo, []reconciler.Transition, error) {
+// events finds canary name and reads its transitions from Git. In a shallow
+// clone they are the transitions the clone holds, and warn says so.
+func (o *readOptions) events(ctx context.Context, warn io.Writer, name string) (reconciler.CanaryInfo, []reconciler.Transition, error) {
 	repo, head, err := o.open(ctx)
 	if err != nil {
 		return reconciler.CanaryInfo{}, nil, err
@@ -108,6 +110,10 @@ func (o *readOptions) events(ctx context.Context, name string) (reconciler.Canar
 		return info, nil, err
 	}
 	events, err := reconciler.Events(ctx, repo, head, info.Namespace+"/"+info.Name)
+	if errors.Is(err, gitops.ErrShallow) {
+		fmt.Fprintln(warn, "warning: partial history:", err)
+		err = nil
+	}
 	return info, events, err
 }
 

@@ -215,3 +215,29 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// CI checks out with depth 1 by default: the read commands show what the
+// shallow clone holds and say the history is partial.
+func TestReadCommandsInAShallowClone(t *testing.T) {
+	clone := recordedRollout(t)
+	shallow := filepath.Join(t.TempDir(), "shallow")
+	git(t, "", "clone", "-q", "--depth", "6", "file://"+clone, shallow)
+	for _, tc := range []struct{ args, want, older string }{
+		// Only the 6.0.2 rollout is in the last 6 commits; 6.0.1's is not.
+		{"history podinfo", "985c0282 2026-11-22T10:04:00Z 40s Failed 2", "b24b6aa7"},
+		{"describe canary podinfo", "Failed 0 Rolling back podinfo.test failed checks threshold reached 2", "Initialization done!"},
+	} {
+		// --fetch=false: read the shallow clone itself, not its origin.
+		out, err := gitcanary(t, append(strings.Fields(tc.args), "--dir", shallow, "--fetch=false")...)
+		if err != nil {
+			t.Fatalf("%s in a shallow clone: %v\n%s", tc.args, err, out)
+		}
+		words := strings.Join(strings.Fields(out), " ")
+		if !strings.Contains(words, tc.want) || !strings.Contains(out, "warning: partial history") || !strings.Contains(out, "git fetch --unshallow") {
+			t.Errorf("%s in a shallow clone:\n%s\nwant %q and a warning that the history is partial", tc.args, out, tc.want)
+		}
+		if strings.Contains(out, tc.older) {
+			t.Errorf("%s shows a commit older than the clone:\n%s", tc.args, out)
+		}
+	}
+}

@@ -86,3 +86,23 @@ func TestRunLogsItsErrorOnceAsJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestGitHubTokenOfAnotherRepository: CI runners set GITHUB_TOKEN for their
+// own repository. With a config repository that is not on GitHub and no
+// canary using a GitHub gate, run serves the canaries (it used to exit 1).
+func TestGitHubTokenOfAnotherRepository(t *testing.T) {
+	t.Parallel()
+	remote := pushRepo(t, sampleRepo(t), "apps")
+	cmd := exec.Command(os.Args[0], "run", "--repo", "file://"+remote, "--once")
+	cmd.Env = append(os.Environ(), "GITCANARY_TEST_MAIN=1", "GITHUB_TOKEN=ghs_runner0123456789")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run --once with GITHUB_TOKEN set: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Initialization done! podinfo.test") || !strings.Contains(string(out), "running without GitHub gates") {
+		t.Errorf("output:\n%s", out)
+	}
+	if strings.Contains(string(out), "ghs_runner0123456789") {
+		t.Errorf("the token was logged:\n%s", out)
+	}
+}

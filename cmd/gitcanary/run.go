@@ -16,6 +16,7 @@ func newRunCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, logged := logOnce(logger.NewLogger(logOpts))
+			opts.Repo.Log = log
 			err := reconciler.Run(cmd.Context(), opts, log)
 			if err == nil {
 				return nil
@@ -27,6 +28,7 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	opts.BindFlags(cmd.Flags())
+	opts.Repo.Render.BindFlags(cmd.Flags())
 	logOpts.BindFlags(cmd.Flags())
 	return cmd
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler"
 )
 
@@ -14,7 +16,7 @@ var errNoCanaries = errors.New("no Canary documents found")
 
 func newValidateCommand() *cobra.Command {
 	provider := "istio"
-	var strict, allowEmpty bool
+	var strict, allowEmpty, noRemoteBases bool
 	cmd := &cobra.Command{
 		Use:   "validate [DIR]",
 		Short: "Check every Canary and render every app of a checked-out config repository",
@@ -30,12 +32,25 @@ supported); --strict makes them problems.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
+			out := cmd.OutOrStdout()
+			if noRemoteBases {
+				// Before anything renders, so nothing is fetched.
+				remote, err := gitops.RemoteResourcesUnder(filesys.MakeFsOnDisk(), dir)
+				if err != nil {
+					return err
+				}
+				for _, p := range remote {
+					fmt.Fprintln(out, p)
+				}
+				if len(remote) > 0 {
+					return fmt.Errorf("%d kustomizations name remote resources (--no-remote-bases)", len(remote))
+				}
+			}
 			var warnings []error
 			problems, n, err := reconciler.Validate(dir, provider, reconciler.WithWarnings(func(w error) { warnings = append(warnings, w) }))
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
 			for _, p := range problems {
 				fmt.Fprintln(out, p)
 			}
@@ -69,6 +84,7 @@ supported); --strict makes them problems.`,
 	f.StringVar(&provider, "provider", provider, "mesh provider of canaries that do not set spec.provider")
 	f.BoolVar(&strict, "strict", false, "treat warnings (unknown or unsupported Canary fields) as problems")
 	f.BoolVar(&allowEmpty, "allow-empty", false, "succeed when the directory holds no Canary")
+	f.BoolVar(&noRemoteBases, "no-remote-bases", false, "refuse kustomizations that name remote resources (git or http URLs), before rendering anything: for untrusted pull requests")
 	return cmd
 }
 

@@ -11,6 +11,12 @@ var (
 	// token.
 	ErrNoToken = errors.New("no GitHub token")
 
+	// ErrNotGitHub means the config repository's remote is not a GitHub
+	// repository (a local path, another host) and --github-repo does not
+	// name one. A caller may run without GitHub when no canary uses a
+	// GitHub gate (commitStatus sync gates, pull-request approvals).
+	ErrNotGitHub = errors.New("not a GitHub remote")
+
 	// ErrRateLimited means GitHub's rate limit is exhausted for longer than
 	// the client is willing to wait, or still after the last attempt. Try
 	// again in a later pass.

@@ -32,12 +32,20 @@ func WithLogger(log logr.Logger) Option {
 // remoteURL (the config repository's remote) when opts.Repo is empty.
 // httpClient may be nil for a default client; its transport is wrapped to add
 // the token.
+//
+// A remote that is no GitHub repository (a local path, another host than
+// github.com with the default API URL) gives an error wrapping
+// [ErrNotGitHub] before the token is looked at: a caller whose canaries use
+// no GitHub gate runs without a client then, whatever $GITHUB_TOKEN holds.
 func New(opts Options, remoteURL string, httpClient *http.Client, options ...Option) (*GitHub, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	repo := opts.Repo
 	if repo == "" {
+		if err := checkGitHubHost(opts.APIURL, remoteURL); err != nil {
+			return nil, err
+		}
 		var err error
 		if repo, err = RepoFromRemote(remoteURL); err != nil {
 			return nil, err

@@ -96,3 +96,48 @@ func TestNewToken(t *testing.T) {
 		t.Fatalf("New from a local path = %v, want a hint to set --github-repo", err)
 	}
 }
+
+// CI runners set $GITHUB_TOKEN whatever the remote: a remote that is no
+// GitHub repository gives ErrNotGitHub, which a caller without GitHub gates
+// ignores, and never a client for some other repository.
+func TestNewNotGitHub(t *testing.T) {
+	// Not parallel: sets $GITHUB_TOKEN.
+	t.Setenv(forge.EnvToken, testToken)
+	tests := []struct {
+		name, remote, apiURL, repo string
+		want                       string // "" for ErrNotGitHub
+	}{
+		{name: "local path", remote: "/srv/git/config.git"},
+		{name: "file URL", remote: "file:///srv/git/config.git"},
+		{name: "another host over https", remote: "https://gitlab.com/acme/config.git"},
+		{name: "another host, scp-like", remote: "git@gitlab.com:acme/config.git"},
+		{name: "another host, with credentials", remote: "https://oauth2:glpat-s3cret@gitlab.com/acme/config.git"},
+		{name: "github.com", remote: "https://github.com/acme/config.git", want: "acme/config"},
+		{name: "github.com over ssh on 443", remote: "ssh://git@ssh.github.com:443/acme/config.git", want: "acme/config"},
+		{name: "enterprise", remote: "git@ghe.example.com:team/apps.git", apiURL: "https://ghe.example.com/api/v3/", want: "team/apps"},
+		{name: "--github-repo wins", remote: "/srv/git/config.git", repo: "acme/config", want: "acme/config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gh, err := forge.New(forge.Options{APIURL: tt.apiURL, Repo: tt.repo}, tt.remote, nil)
+			if tt.want != "" {
+				if err != nil || gh.Repo() != tt.want {
+					t.Fatalf("New = %v, %v; want a client for %s", gh, err, tt.want)
+				}
+				return
+			}
+			if !errors.Is(err, forge.ErrNotGitHub) {
+				t.Fatalf("New = %v, %v; want ErrNotGitHub", gh, err)
+			}
+			if !strings.Contains(err.Error(), "--github-repo") || strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error does not say how to fix it, or leaks: %v", err)
+			}
+		})
+	}
+
+	// The remote is looked at before the token: no token, still ErrNotGitHub.
+	t.Setenv(forge.EnvToken, "")
+	if _, err := forge.New(forge.Options{}, "/srv/git/config.git", nil); !errors.Is(err, forge.ErrNotGitHub) {
+		t.Fatalf("New without a token for a local remote = %v, want ErrNotGitHub", err)
+	}
+}

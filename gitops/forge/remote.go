@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/gitcanary/gitcanary/gitops"
 )
 
 // scpLike matches git's scp-like syntax: [user@]host:path, where host has no
@@ -14,44 +16,63 @@ var scpLike = regexp.MustCompile(`^(?:[^@/]+@)?([^:/]+):([^/].*)$`)
 // RepoFromRemote derives "owner/name" from the remote URL of the config
 // repository: https://github.com/owner/name(.git), git@github.com:owner/name.git
 // or ssh://git@host[:port]/owner/name. Local paths and file:// URLs have no
-// GitHub repository and are an error.
+// GitHub repository: the error wraps [ErrNotGitHub], as for any remote it
+// cannot read as one.
 func RepoFromRemote(remoteURL string) (string, error) {
-	path, err := remotePath(remoteURL)
+	_, path, err := remoteHostPath(remoteURL)
 	if err != nil {
 		return "", err
 	}
 	path = strings.Trim(path, "/")
 	path = strings.TrimSuffix(path, ".git")
 	if _, _, err := splitRepo(path); err != nil {
-		return "", fmt.Errorf("cannot derive the GitHub repository from %s (set --github-repo): %w", sanitizeURL(remoteURL), err)
+		return "", fmt.Errorf("%w: cannot derive the GitHub repository from %s (set --github-repo): %w", ErrNotGitHub, gitops.SanitizeURL(remoteURL), err)
 	}
 	return path, nil
 }
 
-// remotePath returns the path part of a remote URL.
-func remotePath(remoteURL string) (string, error) {
+// remoteHostPath returns the host and the path of a remote URL.
+func remoteHostPath(remoteURL string) (host, path string, err error) {
 	if remoteURL == "" {
-		return "", fmt.Errorf("no remote URL to derive the GitHub repository from (set --github-repo)")
+		return "", "", fmt.Errorf("%w: no remote URL to derive the GitHub repository from (set --github-repo)", ErrNotGitHub)
 	}
 	if !strings.Contains(remoteURL, "://") {
 		if m := scpLike.FindStringSubmatch(remoteURL); m != nil {
-			return m[2], nil
+			return m[1], m[2], nil
 		}
-		return "", fmt.Errorf("cannot derive the GitHub repository from local path %s (set --github-repo)", remoteURL)
+		return "", "", fmt.Errorf("%w: cannot derive the GitHub repository from local path %s (set --github-repo)", ErrNotGitHub, remoteURL)
 	}
 	u, err := url.Parse(remoteURL)
 	if err != nil {
-		return "", fmt.Errorf("cannot derive the GitHub repository from %s (set --github-repo)", sanitizeURL(remoteURL))
+		return "", "", fmt.Errorf("%w: cannot derive the GitHub repository from %s (set --github-repo)", ErrNotGitHub, gitops.SanitizeURL(remoteURL))
 	}
 	switch u.Scheme {
 	case "https", "http", "ssh", "git", "git+ssh", "ssh+git":
 	default:
-		return "", fmt.Errorf("cannot derive the GitHub repository from %s URL %s (set --github-repo)", u.Scheme, sanitizeURL(remoteURL))
+		return "", "", fmt.Errorf("%w: cannot derive the GitHub repository from %s URL %s (set --github-repo)", ErrNotGitHub, u.Scheme, gitops.SanitizeURL(remoteURL))
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("cannot derive the GitHub repository from %s: no host (set --github-repo)", sanitizeURL(remoteURL))
+		return "", "", fmt.Errorf("%w: cannot derive the GitHub repository from %s: no host (set --github-repo)", ErrNotGitHub, gitops.SanitizeURL(remoteURL))
 	}
-	return u.Path, nil
+	return u.Hostname(), u.Path, nil
+}
+
+// checkGitHubHost refuses a remote on another host than github.com when
+// the API is GitHub.com's: its owner/name would name some other repository
+// there. With another API URL (GitHub Enterprise, whose Git host may differ
+// from its API host) the remote is taken as it is.
+func checkGitHubHost(apiURL, remoteURL string) error {
+	if apiURL != DefaultAPIURL {
+		return nil
+	}
+	host, _, err := remoteHostPath(remoteURL)
+	if err != nil {
+		return err
+	}
+	if h := strings.ToLower(host); h != "github.com" && !strings.HasSuffix(h, ".github.com") {
+		return fmt.Errorf("%w: %s is not on github.com (set --github-repo, and --github-api-url for GitHub Enterprise)", ErrNotGitHub, gitops.SanitizeURL(remoteURL))
+	}
+	return nil
 }
 
 // splitRepo splits "owner/name".
@@ -61,18 +82,4 @@ func splitRepo(repo string) (owner, name string, err error) {
 		return "", "", fmt.Errorf("%q is not owner/name", repo)
 	}
 	return owner, name, nil
-}
-
-// sanitizeURL removes credentials from a URL for messages. Strings that do
-// not parse as URLs are returned up to any '@', which may follow a secret.
-func sanitizeURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		if i := strings.LastIndex(raw, "@"); i >= 0 && strings.Contains(raw, "://") {
-			return "<redacted>" + raw[i:]
-		}
-		return raw
-	}
-	u.User = nil
-	return u.String()
 }

@@ -9,8 +9,10 @@ export GOTOOLCHAIN = local
 
 all: build
 
+## build: the binary, with the module version and commit it is built from
+## (`gitcanary version`).
 build:
-	$(GO) build -o $(BIN) ./cmd/gitcanary
+	$(GO) build -buildvcs=true -o $(BIN) ./cmd/gitcanary
 
 ## demo: the whole GitOps loop on this machine, nothing to install but Go.
 demo: build

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -30,9 +31,15 @@ type Options struct {
 	// ShutdownTimeout bounds how long a pass in flight may go on after a
 	// signal.
 	ShutdownTimeout time.Duration
-	// Listen is the address of the /healthz and /readyz server;
-	// empty for none.
+	// Listen is the address of the server of /healthz, /readyz, /metrics
+	// and the push webhooks; empty for none.
 	Listen string
+	// WebhookSecretFile holds the secret of the push webhooks
+	// (/hooks/github, /hooks/git); $GITCANARY_WEBHOOK_SECRET otherwise.
+	// Without one the webhooks are not served.
+	WebhookSecretFile string
+	// Version is gitcanary's version, for flagger_info.
+	Version string
 	// Shard is "i/n": this process handles the canaries whose hash modulo
 	// n is i.
 	Shard string
@@ -44,6 +51,26 @@ type Options struct {
 	// SecretsDir holds the Secrets MetricTemplates reference, mounted as
 	// <dir>/<namespace>/<name>/<key>.
 	SecretsDir string
+}
+
+// EnvWebhookSecret is the environment variable that may hold the push
+// webhooks' secret.
+const EnvWebhookSecret = "GITCANARY_WEBHOOK_SECRET"
+
+// webhookSecret reads the push webhooks' secret: "" when none is set.
+func (o *Options) webhookSecret() (string, error) {
+	if o.WebhookSecretFile != "" {
+		b, err := os.ReadFile(o.WebhookSecretFile)
+		if err != nil {
+			return "", fmt.Errorf("--webhook-secret-file: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", fmt.Errorf("--webhook-secret-file: %s is empty", o.WebhookSecretFile)
+		}
+		return s, nil
+	}
+	return strings.TrimSpace(os.Getenv(EnvWebhookSecret)), nil
 }
 
 // DefaultOptions returns the options' defaults.
@@ -67,7 +94,8 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Once, "once", o.Once, "run one pass (at most one step per canary) and exit")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "how often to fetch the repository and reconcile")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "how long a pass in flight may go on after SIGTERM before its Git and HTTP calls are cancelled")
-	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /healthz and /readyz (empty: none)")
+	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /healthz, /readyz, /metrics and the push webhooks /hooks/github and /hooks/git (empty: none)")
+	fs.StringVar(&o.WebhookSecretFile, "webhook-secret-file", o.WebhookSecretFile, "file holding the push webhooks' secret (else $"+EnvWebhookSecret+"); without one they are not served")
 	fs.StringVar(&o.Shard, "shard", o.Shard, "i/n: reconcile only the canaries of shard i of n")
 	fs.StringVar(&o.SecretsDir, "secrets-dir", o.SecretsDir, "directory of the Secrets that MetricTemplates reference, mounted as <dir>/<namespace>/<name>/<key>")
 }

@@ -51,7 +51,7 @@ type Reconciler struct {
 	forge     Forge
 	// noForge says why there is no forge, when one was asked for.
 	noForge error
-	querier   analysis.Querier
+	querier analysis.Querier
 	// hooks calls webhooks; hookRuns holds this pass's outcomes by canary
 	// ID and hook type. dispatcher notifies pushed transitions.
 	hooks      Webhooks
@@ -59,6 +59,11 @@ type Reconciler struct {
 	dispatcher Dispatcher
 	// health is what /healthz and /readyz report.
 	health health
+	// metrics records Flagger's and gitcanary's series; nil records none.
+	metrics *Metrics
+	// kicked asks Loop for a pass before the interval is over (a push
+	// webhook); its one slot coalesces a burst.
+	kicked chan struct{}
 }
 
 // New returns a Reconciler over an open repository.
@@ -74,7 +79,8 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 		repo: repo, opts: opts, log: log, now: now, measure: measure,
 		scanner: newScanner(opts.Path, opts.Provider),
 		shardI:  i, shardN: n,
-		idle: map[string]string{},
+		idle:   map[string]string{},
+		kicked: make(chan struct{}, 1),
 	}
 	r.scanner.warn = func(err error) { log.Info("warning: "+err.Error(), "kind", "CanaryField") }
 	for _, o := range options {
@@ -131,7 +137,9 @@ func (r *Reconciler) Pass(ctx context.Context) (PassResult, error) {
 
 func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (PassResult, error) {
 	var res PassResult
+	began := time.Now()
 	head, err := r.repo.Fetch(ctx)
+	r.metrics.gitCall("fetch", time.Since(began), err, false)
 	if err != nil {
 		return res, err
 	}
@@ -190,7 +198,10 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		res.Commits++
 	}
 	if tip != head {
-		if err := r.repo.Push(ctx, tip); err != nil {
+		began := time.Now()
+		err := r.repo.Push(ctx, tip)
+		r.metrics.gitCall("push", time.Since(began), err, errors.Is(err, gitops.ErrConflict))
+		if err != nil {
 			return res, err
 		}
 		res.Pushed = tip
@@ -200,7 +211,11 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 			}
 		}
 		r.afterPush(ctx, r.scanner.catalog, done)
+		for _, t := range done {
+			r.metrics.outcome(t.canary, t.from, t.status.Phase)
+		}
 	}
+	r.recordStates(fsys, canaries)
 	for _, p := range proposals {
 		if err := r.carryOut(ctx, snap, fsys, tip, p); err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", p.canary.Key(), err))
@@ -298,8 +313,20 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if st.Phase != "" {
 		obs.Request = rq // honoured once the canary is initialized
 	}
+	began := time.Now()
 	if d, err = r.decide(ctx, c, st, head, obs, tmpls, checks); err != nil {
 		return nil, d, err
+	}
+	if st.Phase == api.PhaseProgressing || st.Phase == api.PhaseWaitingPromotion {
+		// An analysis tick, as Flagger times them; with its metric values
+		// when it measured.
+		values := map[string]float64{}
+		for _, ch := range checks[c.ID()].checks {
+			if ch.HasValue {
+				values[ch.Metric] = ch.Value
+			}
+		}
+		r.metrics.analysed(c, time.Since(began), values)
 	}
 	d.from = st.Phase
 	if d.Proposal != nil || d.Close != nil {
@@ -426,4 +453,28 @@ func (r *Reconciler) renderCheck(snap *gitops.Snapshot, fsys *gitops.FS, c *api.
 		return fmt.Errorf("render check of %s: %w", c.Source.AppDir, err)
 	}
 	return nil
+}
+
+// recordStates records each canary's status as the pass leaves it, and
+// the number of canaries per namespace.
+func (r *Reconciler) recordStates(fsys *gitops.FS, canaries []*api.Canary) {
+	if r.metrics == nil {
+		return
+	}
+	total := map[string]int{}
+	for _, c := range canaries {
+		if !r.inShard(c) {
+			continue
+		}
+		total[c.Metadata.Namespace]++
+		p := path.Join(componentDir(c), StatusFile)
+		data, err := fsys.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if st, err := api.UnmarshalStatus(p, data, r.now()); err == nil {
+			r.metrics.canaryState(c, st)
+		}
+	}
+	r.metrics.canaryTotals(total)
 }

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
@@ -63,16 +66,24 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 			options = append(options, WithForge(f))
 		}
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	options = append(options, WithMetrics(NewMetrics(reg, opts.Version, opts.Provider)))
 	r, err := New(repo, opts, log, Measure(ev), nil, options...)
 	if err != nil {
 		return err
 	}
 	if opts.Listen != "" {
-		stop, err := r.serveHealth(opts.Listen)
+		secret, err := opts.webhookSecret()
+		if err != nil {
+			return err
+		}
+		addr, stop, err := r.serve(opts.Listen, reg, secret)
 		if err != nil {
 			return err
 		}
 		defer stop()
+		log.Info("serving /healthz, /readyz, /metrics"+map[bool]string{true: " and the push webhooks", false: ""}[secret != ""], "address", addr)
 	}
 	log.Info("reconciling", "repo", repo.URL(), "branch", opts.Repo.Branch, "once", opts.Once, "interval", opts.Interval.String())
 	if opts.Once {
@@ -98,6 +109,7 @@ func (r *Reconciler) Loop(ctx context.Context) error {
 			r.log.Info("stopping: signal received")
 			return nil
 		case <-timer.C:
+		case <-r.kicked:
 		}
 		if ctx.Err() != nil {
 			r.log.Info("stopping: signal received")
@@ -141,7 +153,9 @@ func graceful(ctx context.Context, grace time.Duration) (context.Context, contex
 func (r *Reconciler) runPass(ctx context.Context) error {
 	start := r.now()
 	r.health.started(start)
+	began := time.Now()
 	res, err := r.Pass(ctx)
+	r.metrics.passDone(time.Since(began), res)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 	}
@@ -189,7 +203,8 @@ func Measure(ev *analysis.Evaluator) MeasureFunc {
 			if res.Err != nil {
 				errs = append(errs, fmt.Errorf("metric %s could not be measured: %w", res.Metric, res.Err))
 			}
-			out = append(out, machine.Check{Metric: res.Metric, Passed: res.Passed, Halt: res.Halt, Summary: res.Summary})
+			out = append(out, machine.Check{Metric: res.Metric, Passed: res.Passed, Halt: res.Halt, Summary: res.Summary,
+				Value: res.Value, HasValue: res.Err == nil && !res.NoData})
 		}
 		return out, errors.Join(errs...)
 	}
@@ -200,21 +215,35 @@ func CheckProviders(ev *analysis.Evaluator) ProviderCheckFunc {
 	return ev.CheckProviders
 }
 
-// serveHealth serves /healthz and /readyz (see health).
-func (r *Reconciler) serveHealth(addr string) (func(), error) {
+// kick asks the loop for a pass now; it never blocks, and requests made
+// before that pass starts are one request.
+func (r *Reconciler) kick() {
+	select {
+	case r.kicked <- struct{}{}:
+	default:
+	}
+}
+
+// serve serves /healthz and /readyz (see health), /metrics from reg, and,
+// with a secret, the push webhooks (see pushHooks).
+func (r *Reconciler) serve(addr string, reg *prometheus.Registry, secret string) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--listen: %w", err)
+		return "", nil, fmt.Errorf("--listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	r.health.register(mux, r.stuckAfter(), time.Now)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if secret != "" {
+		(&pushHooks{branch: r.opts.Repo.Branch, secret: []byte(secret), kick: r.kick, log: r.log}).register(mux)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.log.Error(err, "health server")
 		}
 	}()
-	return func() { _ = srv.Close() }, nil
+	return ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
 
 // stuckAfter is how long a pass may run before /healthz says the process is

@@ -49,6 +49,9 @@ func (r *Reconciler) needForge(c *api.Canary, field, what string) error {
 	return fmt.Errorf("%s: %s: %s needs GitHub access: set --github-token-file or GITHUB_TOKEN", c.Source, field, what)
 }
 
+// WithMetrics sets where the pass records Flagger's and gitcanary's series.
+func WithMetrics(m *Metrics) Option { return func(r *Reconciler) { r.metrics = m } }
+
 // WithProviderCheck sets how a canary's metric providers are checked when
 // it is initialized (default: not checked).
 func WithProviderCheck(f ProviderCheckFunc) Option { return func(r *Reconciler) { r.providers = f } }

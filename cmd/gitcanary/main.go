@@ -31,8 +31,10 @@ func newRootCommand() *cobra.Command {
 		Short:         "Progressive delivery for Kubernetes, through Git",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion(),
 	}
-	root.AddCommand(newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand())
+	root.SetVersionTemplate("gitcanary {{.Version}}\n")
+	root.AddCommand(newVersionCommand(), newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand())
 	for _, action := range []string{"promote", "abort", "pause", "resume"} {
 		root.AddCommand(newRequestCommand(action))
 	}

@@ -17,6 +17,7 @@ func newRunCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, logged := logOnce(logger.NewLogger(logOpts))
 			opts.Repo.Log = log
+			opts.Version = buildVersion()
 			err := reconciler.Run(cmd.Context(), opts, log)
 			if err == nil {
 				return nil

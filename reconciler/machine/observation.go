@@ -82,6 +82,10 @@ type Check struct {
 	Passed  bool
 	Halt    string // the Flagger event text when the check failed
 	Summary string // one line for the commit body
+	// Value is the measured value when HasValue; the machine does not use
+	// it (the caller records it, as Flagger's canary_metric_analysis).
+	Value    float64
+	HasValue bool
 }
 
 // HookOutcome is the outcome of running all the canary's webhooks of one

@@ -40,6 +40,9 @@ type Options struct {
 	WebhookSecretFile string
 	// Version is gitcanary's version, for flagger_info.
 	Version string
+	// UIURL is where gitcanary's web UI is served, for the links of the
+	// commit statuses on the commits that trigger rollouts.
+	UIURL string
 	// Shard is "i/n": this process handles the canaries whose hash modulo
 	// n is i.
 	Shard string
@@ -95,6 +98,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "how often to fetch the repository and reconcile")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "how long a pass in flight may go on after SIGTERM before its Git and HTTP calls are cancelled")
 	fs.StringVar(&o.Listen, "listen", o.Listen, "address for /healthz, /readyz, /metrics and the push webhooks /hooks/github and /hooks/git (empty: none)")
+	fs.StringVar(&o.UIURL, "ui-url", o.UIURL, "address of gitcanary's web UI, linked from the commit statuses set on the commits that trigger rollouts")
 	fs.StringVar(&o.WebhookSecretFile, "webhook-secret-file", o.WebhookSecretFile, "file holding the push webhooks' secret (else $"+EnvWebhookSecret+"); without one they are not served")
 	fs.StringVar(&o.Shard, "shard", o.Shard, "i/n: reconcile only the canaries of shard i of n")
 	fs.StringVar(&o.SecretsDir, "secrets-dir", o.SecretsDir, "directory of the Secrets that MetricTemplates reference, mounted as <dir>/<namespace>/<name>/<key>")

@@ -64,6 +64,9 @@ type Reconciler struct {
 	// kicked asks Loop for a pass before the interval is over (a push
 	// webhook); its one slot coalesces a burst.
 	kicked chan struct{}
+	// statuses are the commit statuses not set yet, by canary ID.
+	statuses     map[string]commitStatus
+	statusCanary map[string]*api.Canary
 }
 
 // New returns a Reconciler over an open repository.
@@ -81,6 +84,9 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 		shardI:  i, shardN: n,
 		idle:   map[string]string{},
 		kicked: make(chan struct{}, 1),
+
+		statuses:     map[string]commitStatus{},
+		statusCanary: map[string]*api.Canary{},
 	}
 	r.scanner.warn = func(err error) { log.Info("warning: "+err.Error(), "kind", "CanaryField") }
 	for _, o := range options {
@@ -215,6 +221,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 			r.metrics.outcome(t.canary, t.from, t.status.Phase)
 		}
 	}
+	r.reportStatuses(ctx, done)
 	r.recordStates(fsys, canaries)
 	for _, p := range proposals {
 		if err := r.carryOut(ctx, snap, fsys, tip, p); err != nil {
@@ -338,6 +345,9 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 			r.idle[c.ID()] = inputsDigest(snap, fsys.Changes(), ob.paths)
 		}
 		return nil, d, nil
+	}
+	if startsRollout(st, d.Status) {
+		d.Status.Rollout = &api.RolloutRef{Commit: r.triggerCommit(ctx, head, ob.paths).String(), Started: now.UTC().Truncate(time.Millisecond)}
 	}
 	changes, err := r.edits(snap, fsys, c, st, ob, &d.Decision)
 	if err != nil {

@@ -27,6 +27,7 @@ type Forge interface {
 	FindPullRequests(ctx context.Context, headPrefix string) ([]forge.PR, error)
 	ClosePullRequest(ctx context.Context, number int, comment string) error
 	Merge(ctx context.Context, number int, method string) (string, error)
+	SetCommitStatus(ctx context.Context, sha, state, context, description, targetURL string) error
 }
 
 // Option configures a Reconciler.

@@ -83,6 +83,9 @@ type Status struct {
 	// cleared with it.
 	PausedBy string    `json:"pausedBy,omitempty"`
 	PausedAt time.Time `json:"pausedAt,omitzero"`
+	// Rollout is the rollout in progress or last run: the commit that
+	// started it (the CI change), where gitcanary reports its outcome.
+	Rollout *RolloutRef `json:"rollout,omitempty"`
 	// Inputs are the files the target is rendered from; a pass that finds
 	// them unchanged needs no render.
 	Inputs             *Inputs     `json:"inputs,omitempty"`
@@ -98,6 +101,15 @@ type PendingApproval struct {
 	Revision string `json:"revision"`
 	// Branch holds the proposed commit; the pull request merges it.
 	Branch string `json:"branch"`
+}
+
+// RolloutRef locates a rollout in the history.
+type RolloutRef struct {
+	// Commit is the first-parent commit that changed the target's inputs
+	// to the revision under analysis: the CI change that triggered it.
+	Commit string `json:"commit"`
+	// Started is when its new revision was detected.
+	Started time.Time `json:"started"`
 }
 
 // Inputs records the files a target's render read and their digest.

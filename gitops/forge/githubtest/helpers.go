@@ -109,3 +109,16 @@ func (r *Repo) AddCheckRun(sha, name, status, conclusion string) {
 	}
 	r.runs[sha] = append(r.runs[sha], run)
 }
+
+// Statuses returns the statuses set on sha with context, oldest first.
+func (r *Repo) Statuses(sha, context string) []*github.RepoStatus {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	var out []*github.RepoStatus
+	for _, st := range r.statuses[sha] {
+		if st.GetContext() == context {
+			out = append(out, clone(st))
+		}
+	}
+	return out
+}

@@ -25,6 +25,10 @@ func (atlessForge) CommitChecks(context.Context, string, string) (forge.CheckSta
 	return forge.CheckState{State: forge.CheckSuccess, Found: true, Context: gateFluxContext, Description: "ok"}, nil
 }
 
+func (atlessForge) SetCommitStatus(context.Context, string, string, string, string, string) error {
+	return nil
+}
+
 // Bug 1: syncgate.go, `if gate.Since.IsZero() { gate.Since = now }`: an open
 // gate without a time opens "now" on every pass, so the analysis window
 // (Since + interval) never ends, and an open gate never times out: the

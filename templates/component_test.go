@@ -133,9 +133,15 @@ func TestErrors(t *testing.T) {
 		wantErr error
 	}{
 		{
+			name:    "unknown provider",
+			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "envoy" },
+			want:    `canary test/podinfo: spec.provider: unknown provider "envoy" (known: istio`,
+			wantErr: ErrUnknownProvider,
+		},
+		{
 			name:    "provider without a router",
-			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "linkerd" },
-			want:    `canary test/podinfo: spec.provider: provider "linkerd" is not supported yet (supported: istio)`,
+			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "knative" },
+			want:    `canary test/podinfo: spec.provider: not supported yet: knative (a Knative Service routes its own revisions; gitcanary's targets are Deployments)`,
 			wantErr: ErrNotSupported,
 		},
 		{
@@ -239,11 +245,14 @@ func TestTargetPort(t *testing.T) {
 }
 
 func TestRouterFile(t *testing.T) {
-	if got := RouterFile("istio"); got != "istio.yaml" {
-		t.Errorf("istio: got %q", got)
-	}
-	if got := RouterFile("linkerd"); got != "" {
-		t.Errorf("linkerd: got %q, want none", got)
+	for provider, want := range map[string]string{
+		"istio":   "istio.yaml",
+		"knative": "",
+		"unknown": "",
+	} {
+		if got := RouterFile(provider); got != want {
+			t.Errorf("%s: got %q, want %q", provider, got, want)
+		}
 	}
 }
 

@@ -57,9 +57,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"valid", "", "", "", "1 canaries valid"},
 		{"unknown provider", canary, "provider: istio", "provider: isito",
-			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: unknown provider "isito" (supported: istio)`},
-		{"provider not supported yet", canary, "provider: istio", "provider: linkerd",
-			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: provider "linkerd" is not supported yet (supported: istio)`},
+			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: unknown provider "isito" (known: istio`},
+		{"provider not supported yet", canary, "provider: istio", "provider: knative",
+			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: not supported yet: knative (`},
 		{"stepWeight zero", canary, "stepWeight: 10", "stepWeight: 0",
 			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWeight: is required for a canary release"},
 		{"stepWeight above 100", canary, "stepWeight: 10", "stepWeight: 120",

@@ -1,0 +1,289 @@
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
+)
+
+// providerApps are, per provider, what an app needs besides the Deployment
+// and its ConfigMap: the spec fields of the Canary, and the objects its
+// router copies.
+var providerApps = map[string]struct {
+	spec  string // spec fields after the analysis, indented two spaces; service: adds to the service
+	files map[string]string
+}{
+	"istio": {},
+}
+
+const renderIngress = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: podinfo
+spec:
+  rules:
+  - host: app.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: podinfo
+            port:
+              number: 9898
+`
+
+const renderApisixRoute = `apiVersion: apisix.apache.org/v2
+kind: ApisixRoute
+metadata:
+  name: podinfo
+spec:
+  http:
+  - name: main
+    match:
+      hosts: [app.example.com]
+      paths: ["/*"]
+    backends:
+    - serviceName: podinfo
+      servicePort: 9898
+`
+
+// providerCanary is the test Canary for a provider.
+func providerCanary(t *testing.T, provider string) *api.Canary {
+	t.Helper()
+	c := testCanary(t, "    interval: 1m\n    stepWeight: 10\n  provider: "+provider+"\n"+providerApps[provider].spec)
+	if provider == "kubernetes" {
+		c.Spec.Analysis.StepWeight = 0 // blue/green
+	}
+	return c
+}
+
+// testCanary is apitest's Canary; a "  service:" block in rest adds its
+// fields to the test Canary's service.
+func testCanary(t *testing.T, rest string) *api.Canary {
+	t.Helper()
+	if before, svc, ok := strings.Cut(rest, "  service:\n    port: 9898\n"); ok {
+		end := len(svc)
+		for i, line := range strings.SplitAfter(svc, "\n") {
+			if !strings.HasPrefix(line, "    ") {
+				end = len(strings.Join(strings.SplitAfter(svc, "\n")[:i], ""))
+				break
+			}
+		}
+		cs, err := api.ParseCanaries(apitest.Path, []byte(strings.Replace(apitest.Head, "    port: 9898\n", "    port: 9898\n"+svc[:end], 1)+before+svc[end:]), api.DefaultProvider)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("test canary: %v", err)
+		}
+		return cs[0]
+	}
+	return apitest.Canary(t, rest)
+}
+
+// TestEveryProviderRendersItsWeights is the proof, for every router of the
+// registry, that the component works as Flux would apply it: the app with
+// the component renders with kustomize, the weights read back from the
+// rendered objects are the ones generated and add up to 100, a weight step
+// changes the router file only, and no object carries Flagger's
+// kustomize.toolkit.fluxcd.io/reconcile: disabled (here Flux applies them).
+func TestEveryProviderRendersItsWeights(t *testing.T) {
+	for provider := range providerApps {
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			app := providerApps[provider]
+			kust := "namespace: test\nresources:\n- deployment.yaml\n- configmap.yaml\n"
+			fs := filesys.MakeFsInMemory()
+			write(t, fs, "/app/deployment.yaml", renderDeployment)
+			write(t, fs, "/app/configmap.yaml", renderConfigMap)
+			for _, name := range slices.Sorted(maps.Keys(app.files)) {
+				write(t, fs, path.Join("/app", name), app.files[name])
+				kust += "- " + name + "\n"
+			}
+			write(t, fs, "/app/kustomization.yaml", kust)
+			before := render(t, fs)
+			c := providerCanary(t, provider)
+			in := Input{Canary: c, Target: find(t, before, "Deployment", "podinfo")}
+			if src := Source(c); src != nil {
+				in.Source = find(t, before, src.Kind, src.Name)
+			}
+			steps := []Routing{{PrimaryWeight: 100}, {PrimaryWeight: 90, CanaryWeight: 10}, {PrimaryWeight: 45, CanaryWeight: 55}, {CanaryWeight: 100}}
+			if provider == "kubernetes" {
+				steps = steps[:1]
+			}
+			var last map[string][]byte
+			for _, r := range steps {
+				files := componentFiles(t, in, r, Options{})
+				after := renderWith(t, fs, kust, c, files)
+
+				got, err := ReadRouting(after, c)
+				if err != nil {
+					t.Fatalf("%d/%d: %v", r.PrimaryWeight, r.CanaryWeight, err)
+				}
+				if got.Routing.PrimaryWeight != r.PrimaryWeight || got.CanaryWeight != r.CanaryWeight || got.PrimaryWeight+got.CanaryWeight != 100 {
+					t.Errorf("%s routes %d/%d, want %d/%d", got.Object, got.PrimaryWeight, got.CanaryWeight, r.PrimaryWeight, r.CanaryWeight)
+				}
+				if err := CheckRouting(after, c, r); err != nil {
+					t.Error(err)
+				}
+				for _, o := range after {
+					for k := range o.GetAnnotations() {
+						if strings.HasPrefix(k, "kustomize.toolkit.fluxcd.io/") || strings.HasPrefix(k, "helm.toolkit.fluxcd.io/") {
+							t.Errorf("%s carries %s: Flux must apply the generated objects", objectName(o), k)
+						}
+					}
+				}
+				if last != nil {
+					for name := range files {
+						if changed := !bytes.Equal(last[name], files[name]); changed != (name == RouterFile(provider)) {
+							t.Errorf("a weight step changed %s: %v", name, changed)
+						}
+					}
+				}
+				last = files
+			}
+		})
+	}
+}
+
+// Every provider of the registry has a render test, and every render test a
+// provider.
+func TestEveryProviderIsTested(t *testing.T) {
+	for _, f := range registry {
+		name := strings.Split(f.names, "|")[0]
+		if strings.HasPrefix(name, "smi:") {
+			name = "smi:v1alpha2:linkerd"
+		}
+		if _, ok := providerApps[name]; !ok {
+			t.Errorf("provider %s has no app in providerApps", f.names)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		name, file, observer string
+		err                  error
+	}{
+		{"istio", "istio.yaml", "istio", nil},
+		{"knative", "", "", ErrNotSupported},
+		{"Istio", "", "", ErrUnknownProvider},
+		{"", "", "", ErrUnknownProvider},
+	}
+	for _, tt := range tests {
+		p, err := Lookup(tt.name)
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%q: error %v, want %v", tt.name, err, tt.err)
+			continue
+		}
+		if err == nil && (p.r.file() != tt.file || p.Observer != tt.observer) {
+			t.Errorf("%q: file %q observer %q, want %q %q", tt.name, p.r.file(), p.Observer, tt.file, tt.observer)
+		}
+	}
+	if _, err := Lookup("gatewayapi"); err == nil || !strings.Contains(err.Error(), "give the Gateway API version, gatewayapi:v1 or gatewayapi:v1beta1") {
+		t.Errorf("gatewayapi without a version: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		rest string // after the analysis
+		want []string
+	}{
+		{"istio", "  provider: istio\n", nil},
+		{"unknown", "  provider: nope\n", []string{`spec.provider: unknown provider "nope" (known: ` + strings.Join(Providers(), ", ") + ")"}},
+		{"knative", "  provider: knative\n", []string{"spec.provider: not supported yet: knative (a Knative Service routes its own revisions; gitcanary's targets are Deployments)"}},
+		{"istio delegation with hosts", "  provider: istio\n  service:\n    port: 9898\n    delegation: true\n    hosts: [app.example.com]\n", []string{"spec.service.delegation: a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testCanary(t, "    interval: 1m\n    stepWeight: 10\n"+tt.rest)
+			var got []string
+			for _, e := range Check(c) {
+				if e.Source.Path != apitest.Path || e.Object != "Canary test/podinfo" {
+					t.Errorf("%v does not name the file and the canary", e)
+				}
+				got = append(got, e.Field+": "+e.Msg)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A namespace with a line break must not get out of the header comment:
+// every generated file is written by the YAML encoder, so the kustomization
+// keeps the fields gitcanary gave it and no more.
+func TestHeaderInjection(t *testing.T) {
+	in := basicInput(t)
+	in.Canary.Metadata.Namespace = "test\nimages:\n- name: ghcr.io/stefanprodan/podinfo\n  newName: evil.example.com/podinfo"
+	for name, b := range componentFiles(t, in, Routing{PrimaryWeight: 100}, Options{ScaleDown: true}) {
+		first, rest, _ := bytes.Cut(b, []byte("\n"))
+		if !bytes.HasPrefix(first, []byte(`# Generated by gitcanary for Canary "test\nimages:`)) || bytes.HasPrefix(rest, []byte("#")) {
+			t.Errorf("%s: header is not one quoted comment line:\n%s", name, b)
+		}
+		for _, o := range parse(t, b) {
+			if o.Field("images") != nil {
+				t.Errorf("%s: the namespace injected an images field:\n%s", name, b)
+			}
+		}
+	}
+	files, err := Component(in, Routing{PrimaryWeight: 100}, Options{ScaleDown: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := parse(t, files[KustomizationFile])[0]
+	fields, _ := k.Fields()
+	if want := []string{"apiVersion", "kind", "resources", "patches"}; !slices.Equal(fields, want) {
+		t.Errorf("kustomization.yaml has fields %v, want %v", fields, want)
+	}
+}
+
+// Routers refuse the routing they cannot generate rather than drop it.
+func TestUnsupportedRouting(t *testing.T) {
+	for provider := range providerApps {
+		c := providerCanary(t, provider)
+		in := Input{Canary: c, Target: basicInput(t).Target, Source: sourceFor(t, c)}
+		for _, r := range []Routing{
+			{PrimaryWeight: 100, Match: []any{map[string]any{"headers": map[string]any{"x-canary": map[string]any{"exact": "insider"}}}}},
+			{PrimaryWeight: 100, Cookie: &Cookie{Name: "flagger-cookie", Value: "abc", MaxAge: 60}},
+		} {
+			if _, err := Component(in, r, Options{}); !errors.Is(err, ErrNotSupported) {
+				t.Errorf("%s: %+v: got %v, want ErrNotSupported", provider, r, err)
+			}
+		}
+		_, err := Component(in, Routing{PrimaryWeight: 100, Mirror: true}, Options{})
+		if mirrors := provider == "istio" || strings.HasPrefix(provider, "gatewayapi"); (err == nil) != mirrors {
+			t.Errorf("%s: mirroring: got %v", provider, err)
+		}
+	}
+}
+
+// sourceFor parses the object the canary's router copies from its test app.
+func sourceFor(t *testing.T, c *api.Canary) *yaml.RNode {
+	t.Helper()
+	src := Source(c)
+	if src == nil {
+		return nil
+	}
+	for _, content := range providerApps[c.Spec.Provider].files {
+		o := yaml.MustParse(content)
+		if o.GetKind() == src.Kind {
+			o.SetNamespace(c.Metadata.Namespace)
+			return o
+		}
+	}
+	t.Fatalf("%s: no %s in the test app", c.Spec.Provider, src.Kind)
+	return nil
+}

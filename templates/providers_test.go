@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -23,7 +24,11 @@ var providerApps = map[string]struct {
 	spec  string // spec fields after the analysis, indented two spaces; service: adds to the service
 	files map[string]string
 }{
-	"istio": {},
+	"istio":                {},
+	"linkerd":              {},
+	"smi:v1alpha2:linkerd": {},
+	"smi:v1alpha3:istio":   {},
+	"osm":                  {},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1
@@ -175,7 +180,13 @@ func TestLookup(t *testing.T) {
 		err                  error
 	}{
 		{"istio", "istio.yaml", "istio", nil},
+		{"linkerd", "smi.yaml", "linkerd", nil},
+		{"smi:v1alpha1", "smi.yaml", "istio", nil},
+		{"smi:v1alpha2:linkerd", "smi.yaml", "linkerd", nil},
+		{"smi:v1alpha3:osm", "smi.yaml", "osm", nil},
+		{"osm", "smi.yaml", "osm", nil},
 		{"knative", "", "", ErrNotSupported},
+		{"smi:v2", "", "", ErrUnknownProvider},
 		{"Istio", "", "", ErrUnknownProvider},
 		{"", "", "", ErrUnknownProvider},
 	}
@@ -286,4 +297,46 @@ func sourceFor(t *testing.T, c *api.Canary) *yaml.RNode {
 	}
 	t.Fatalf("%s: no %s in the test app", c.Spec.Provider, src.Kind)
 	return nil
+}
+
+func TestTrafficSplitWeights(t *testing.T) {
+	for _, tt := range []struct{ provider, want string }{
+		{"linkerd", "weight: \"30\""},
+		{"smi:v1alpha2:linkerd", "weight: 30\n"},
+		{"osm", "weight: 30\n"},
+	} {
+		files, err := Component(Input{Canary: providerCanary(t, tt.provider), Target: basicInput(t).Target}, Routing{PrimaryWeight: 70, CanaryWeight: 30}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := files["smi.yaml"]; !bytes.Contains(b, []byte(tt.want)) {
+			t.Errorf("%s: want %q in\n%s", tt.provider, tt.want, b)
+		}
+	}
+}
+
+func TestReadRoutingErrors(t *testing.T) {
+	c := providerCanary(t, "linkerd")
+	ts := func(weights string) []*yaml.RNode {
+		return []*yaml.RNode{yaml.MustParse(fmt.Sprintf("apiVersion: split.smi-spec.io/v1alpha1\nkind: TrafficSplit\nmetadata: {name: podinfo, namespace: test}\nspec:\n  backends: %s\n", weights))}
+	}
+	for _, tt := range []struct {
+		objs []*yaml.RNode
+		want string
+	}{
+		{nil, "rendered output lacks TrafficSplit test/podinfo"},
+		{ts(`[{service: podinfo-primary, weight: "100"}]`), "TrafficSplit test/podinfo does not split between podinfo-primary and podinfo-canary"},
+		{ts(`[{service: podinfo-primary, weight: "lots"}, {service: podinfo-canary, weight: "0"}]`), `TrafficSplit test/podinfo: weight "lots" is not a whole number between 0 and 100`},
+	} {
+		if _, err := ReadRouting(tt.objs, c); err == nil || err.Error() != tt.want {
+			t.Errorf("got %v, want %q", err, tt.want)
+		}
+	}
+	c.Spec.Provider = "nope"
+	if _, err := ReadRouting(nil, c); !errors.Is(err, ErrUnknownProvider) {
+		t.Errorf("unknown provider: %v", err)
+	}
+	if err := CheckRouting(ts(`[{service: podinfo-primary, weight: "90"}, {service: podinfo-canary, weight: "10"}]`), providerCanary(t, "linkerd"), Routing{PrimaryWeight: 80, CanaryWeight: 20}); err == nil || err.Error() != "rendered TrafficSplit test/podinfo routes 90/10, want 80/20" {
+		t.Errorf("CheckRouting: %v", err)
+	}
 }

@@ -37,6 +37,9 @@ type family struct {
 // the render check, validation and the builtin metrics ask it.
 var registry = []family{
 	{"istio", exactly("istio", "istio", istioRouter{})},
+	{"linkerd", exactly("linkerd", "linkerd", smiRouter{version: "v1alpha1", mesh: "linkerd"})},
+	{"smi:v1alpha1|v1alpha2|v1alpha3[:mesh]", resolveSMI},
+	{"osm", exactly("osm", "osm", smiRouter{version: "v1alpha2", mesh: "osm"})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with
@@ -49,6 +52,27 @@ func exactly(name, observer string, r router) func(string) (Provider, bool) {
 	return func(s string) (Provider, bool) {
 		return Provider{Name: s, Observer: observer, r: r}, s == name
 	}
+}
+
+// resolveSMI reads smi:<version>[:<mesh>], the SMI TrafficSplit of a
+// version for a mesh. Flagger measures with the mesh's own metrics when
+// the mesh is linkerd or osm, with Istio's otherwise.
+func resolveSMI(s string) (Provider, bool) {
+	rest, ok := strings.CutPrefix(s, "smi:")
+	if !ok {
+		return Provider{}, false
+	}
+	version, mesh, _ := strings.Cut(rest, ":")
+	switch version {
+	case "v1alpha1", "v1alpha2", "v1alpha3":
+	default:
+		return Provider{}, false
+	}
+	observer := "istio"
+	if mesh == "linkerd" || mesh == "osm" {
+		observer = mesh
+	}
+	return Provider{Name: s, Observer: observer, r: smiRouter{version: version, mesh: mesh}}, true
 }
 
 // Lookup resolves a provider name. An unknown name is an error wrapping

@@ -246,11 +246,12 @@ func TestTargetPort(t *testing.T) {
 
 func TestRouterFile(t *testing.T) {
 	for provider, want := range map[string]string{
-		"istio":            "istio.yaml",
-		"linkerd":          "smi.yaml",
-		"smi:v1alpha3:osm": "smi.yaml",
-		"knative":          "",
-		"unknown":          "",
+		"istio":              "istio.yaml",
+		"linkerd":            "smi.yaml",
+		"smi:v1alpha3:osm":   "smi.yaml",
+		"gatewayapi:v1beta1": "gatewayapi.yaml",
+		"knative":            "",
+		"unknown":            "",
 	} {
 		if got := RouterFile(provider); got != want {
 			t.Errorf("%s: got %q, want %q", provider, got, want)

@@ -29,6 +29,8 @@ var providerApps = map[string]struct {
 	"smi:v1alpha2:linkerd": {},
 	"smi:v1alpha3:istio":   {},
 	"osm":                  {},
+	"gatewayapi:v1":        {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - name: gateway\n      namespace: istio-ingress\n"},
+	"gatewayapi:v1beta1":   {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - {group: core, kind: Service, name: podinfo, port: 9898}\n"},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1
@@ -185,7 +187,10 @@ func TestLookup(t *testing.T) {
 		{"smi:v1alpha2:linkerd", "smi.yaml", "linkerd", nil},
 		{"smi:v1alpha3:osm", "smi.yaml", "osm", nil},
 		{"osm", "smi.yaml", "osm", nil},
+		{"gatewayapi:v1", "gatewayapi.yaml", "http", nil},
+		{"gatewayapi:v1beta1", "gatewayapi.yaml", "http", nil},
 		{"knative", "", "", ErrNotSupported},
+		{"gatewayapi", "", "", ErrUnknownProvider},
 		{"smi:v2", "", "", ErrUnknownProvider},
 		{"Istio", "", "", ErrUnknownProvider},
 		{"", "", "", ErrUnknownProvider},
@@ -214,6 +219,9 @@ func TestCheck(t *testing.T) {
 		{"istio", "  provider: istio\n", nil},
 		{"unknown", "  provider: nope\n", []string{`spec.provider: unknown provider "nope" (known: ` + strings.Join(Providers(), ", ") + ")"}},
 		{"knative", "  provider: knative\n", []string{"spec.provider: not supported yet: knative (a Knative Service routes its own revisions; gitcanary's targets are Deployments)"}},
+		{"gateway api without gateways", "  provider: gatewayapi:v1\n", []string{"spec.service.gatewayRefs: is required with provider gatewayapi:v1: the Gateways (or, for a GAMMA mesh, the Service) the HTTPRoute attaches to"}},
+		{"gateway ref without a name", "  provider: gatewayapi:v1beta1\n  service:\n    port: 9898\n    gatewayRefs:\n    - namespace: x\n", []string{"spec.service.gatewayRefs[0].name: is required"}},
+		{"gateway api match", "  provider: gatewayapi:v1\n  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n    match:\n    - uri: {suffix: .png}\n", []string{"spec.service.match: [0].uri: the Gateway API matches a path by regex, exact or prefix"}},
 		{"istio delegation with hosts", "  provider: istio\n  service:\n    port: 9898\n    delegation: true\n    hosts: [app.example.com]\n", []string{"spec.service.delegation: a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}},
 	}
 	for _, tt := range tests {

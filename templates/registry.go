@@ -40,6 +40,8 @@ var registry = []family{
 	{"linkerd", exactly("linkerd", "linkerd", smiRouter{version: "v1alpha1", mesh: "linkerd"})},
 	{"smi:v1alpha1|v1alpha2|v1alpha3[:mesh]", resolveSMI},
 	{"osm", exactly("osm", "osm", smiRouter{version: "v1alpha2", mesh: "osm"})},
+	{"gatewayapi:v1", exactly("gatewayapi:v1", "http", gatewayRouter{version: "v1"})},
+	{"gatewayapi:v1beta1", exactly("gatewayapi:v1beta1", "http", gatewayRouter{version: "v1beta1"})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

@@ -250,6 +250,7 @@ func TestRouterFile(t *testing.T) {
 		"linkerd":            "smi.yaml",
 		"smi:v1alpha3:osm":   "smi.yaml",
 		"gatewayapi:v1beta1": "gatewayapi.yaml",
+		"nginx":              "nginx.yaml",
 		"knative":            "",
 		"unknown":            "",
 	} {

@@ -31,6 +31,7 @@ var providerApps = map[string]struct {
 	"osm":                  {},
 	"gatewayapi:v1":        {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - name: gateway\n      namespace: istio-ingress\n"},
 	"gatewayapi:v1beta1":   {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - {group: core, kind: Service, name: podinfo, port: 9898}\n"},
+	"nginx":                {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1
@@ -222,6 +223,8 @@ func TestCheck(t *testing.T) {
 		{"gateway api without gateways", "  provider: gatewayapi:v1\n", []string{"spec.service.gatewayRefs: is required with provider gatewayapi:v1: the Gateways (or, for a GAMMA mesh, the Service) the HTTPRoute attaches to"}},
 		{"gateway ref without a name", "  provider: gatewayapi:v1beta1\n  service:\n    port: 9898\n    gatewayRefs:\n    - namespace: x\n", []string{"spec.service.gatewayRefs[0].name: is required"}},
 		{"gateway api match", "  provider: gatewayapi:v1\n  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n    match:\n    - uri: {suffix: .png}\n", []string{"spec.service.match: [0].uri: the Gateway API matches a path by regex, exact or prefix"}},
+		{"nginx without ingressRef", "  provider: nginx\n", []string{"spec.ingressRef: is required with provider nginx: the Ingress the router copies"}},
+		{"nginx ingressRef of another kind", "  provider: nginx\n  ingressRef: {kind: HTTPProxy, name: web}\n", []string{`spec.ingressRef.kind: must be Ingress with provider nginx, got "HTTPProxy"`}},
 		{"istio delegation with hosts", "  provider: istio\n  service:\n    port: 9898\n    delegation: true\n    hosts: [app.example.com]\n", []string{"spec.service.delegation: a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}},
 	}
 	for _, tt := range tests {
@@ -305,6 +308,40 @@ func sourceFor(t *testing.T, c *api.Canary) *yaml.RNode {
 	}
 	t.Fatalf("%s: no %s in the test app", c.Spec.Provider, src.Kind)
 	return nil
+}
+
+func TestNginxAnnotations(t *testing.T) {
+	c := providerCanary(t, "nginx")
+	in := Input{Canary: c, Target: basicInput(t).Target, Source: sourceFor(t, c)}
+	for _, tt := range []struct {
+		r      Routing
+		prefix string
+		want   string
+	}{
+		{Routing{PrimaryWeight: 100}, "", `nginx.ingress.kubernetes.io/canary: "false"` + "\n"},
+		{Routing{PrimaryWeight: 70, CanaryWeight: 30}, "", "nginx.ingress.kubernetes.io/canary: \"true\"\n    nginx.ingress.kubernetes.io/canary-weight: \"30\"\n"},
+		{Routing{PrimaryWeight: 70, CanaryWeight: 30}, "custom.nginx.org", "custom.nginx.org/canary: \"true\"\n    custom.nginx.org/canary-weight: \"30\"\n"},
+	} {
+		files, err := Component(in, tt.r, Options{IngressAnnotationsPrefix: tt.prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := files["nginx.yaml"]; !bytes.Contains(b, []byte("  annotations:\n    "+tt.want)) {
+			t.Errorf("%+v %q: want %q in\n%s", tt.r, tt.prefix, tt.want, b)
+		}
+		got, err := ReadRouting(parse(t, files["nginx.yaml"]), c)
+		if err != nil || got.CanaryWeight != tt.r.CanaryWeight {
+			t.Errorf("%+v: read back %+v, %v", tt.r, got, err)
+		}
+	}
+	in.Source = nil
+	if _, err := Component(in, Routing{PrimaryWeight: 100}, Options{}); err == nil || err.Error() != "canary test/podinfo: spec.ingressRef: no Ingress podinfo given" {
+		t.Errorf("no Ingress: %v", err)
+	}
+	in.Source = yaml.MustParse(strings.ReplaceAll(renderIngress, "name: podinfo\n            port", "name: other\n            port"))
+	if _, err := Component(in, Routing{PrimaryWeight: 100}, Options{}); err == nil || !strings.Contains(err.Error(), "Ingress podinfo: no path of its rules routes to the Service podinfo (spec.service.name)") {
+		t.Errorf("Ingress without the apex backend: %v", err)
+	}
 }
 
 func TestTrafficSplitWeights(t *testing.T) {

@@ -42,6 +42,7 @@ var registry = []family{
 	{"osm", exactly("osm", "osm", smiRouter{version: "v1alpha2", mesh: "osm"})},
 	{"gatewayapi:v1", exactly("gatewayapi:v1", "http", gatewayRouter{version: "v1"})},
 	{"gatewayapi:v1beta1", exactly("gatewayapi:v1beta1", "http", gatewayRouter{version: "v1beta1"})},
+	{"nginx", exactly("nginx", "nginx", nginxRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

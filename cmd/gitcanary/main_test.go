@@ -60,6 +60,8 @@ func TestValidate(t *testing.T) {
 			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: unknown provider "isito" (known: istio`},
 		{"provider not supported yet", canary, "provider: istio", "provider: knative",
 			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.provider: not supported yet: knative (`},
+		{"field the provider needs", canary, "provider: istio", "provider: nginx",
+			`apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.ingressRef: is required with provider nginx: the Ingress the router copies`},
 		{"stepWeight zero", canary, "stepWeight: 10", "stepWeight: 0",
 			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.stepWeight: is required for a canary release"},
 		{"stepWeight above 100", canary, "stepWeight: 10", "stepWeight: 120",

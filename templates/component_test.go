@@ -251,6 +251,7 @@ func TestRouterFile(t *testing.T) {
 		"smi:v1alpha3:osm":   "smi.yaml",
 		"gatewayapi:v1beta1": "gatewayapi.yaml",
 		"nginx":              "nginx.yaml",
+		"kubernetes":         "",
 		"knative":            "",
 		"unknown":            "",
 	} {

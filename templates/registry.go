@@ -43,6 +43,7 @@ var registry = []family{
 	{"gatewayapi:v1", exactly("gatewayapi:v1", "http", gatewayRouter{version: "v1"})},
 	{"gatewayapi:v1beta1", exactly("gatewayapi:v1beta1", "http", gatewayRouter{version: "v1beta1"})},
 	{"nginx", exactly("nginx", "nginx", nginxRouter{})},
+	{"kubernetes", exactly("kubernetes", "http", kubernetesRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

@@ -33,6 +33,7 @@ var providerApps = map[string]struct {
 	"gatewayapi:v1beta1":   {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - {group: core, kind: Service, name: podinfo, port: 9898}\n"},
 	"nginx":                {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
 	"kubernetes":           {},
+	"contour":              {},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1

@@ -44,6 +44,7 @@ var registry = []family{
 	{"gatewayapi:v1beta1", exactly("gatewayapi:v1beta1", "http", gatewayRouter{version: "v1beta1"})},
 	{"nginx", exactly("nginx", "nginx", nginxRouter{})},
 	{"kubernetes", exactly("kubernetes", "http", kubernetesRouter{})},
+	{"contour", exactly("contour", "contour", contourRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

@@ -34,6 +34,7 @@ var providerApps = map[string]struct {
 	"nginx":                {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
 	"kubernetes":           {},
 	"contour":              {},
+	"gloo":                 {},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1
@@ -193,6 +194,7 @@ func TestLookup(t *testing.T) {
 		{"gatewayapi:v1", "gatewayapi.yaml", "http", nil},
 		{"gatewayapi:v1beta1", "gatewayapi.yaml", "http", nil},
 		{"kubernetes", "", "http", nil},
+		{"gloo:gloo-system", "gloo.yaml", "gloo", nil},
 		{"knative", "", "", ErrNotSupported},
 		{"gatewayapi", "", "", ErrUnknownProvider},
 		{"smi:v2", "", "", ErrUnknownProvider},
@@ -228,6 +230,8 @@ func TestCheck(t *testing.T) {
 		{"gateway api match", "  provider: gatewayapi:v1\n  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n    match:\n    - uri: {suffix: .png}\n", []string{"spec.service.match: [0].uri: the Gateway API matches a path by regex, exact or prefix"}},
 		{"nginx without ingressRef", "  provider: nginx\n", []string{"spec.ingressRef: is required with provider nginx: the Ingress the router copies"}},
 		{"nginx ingressRef of another kind", "  provider: nginx\n  ingressRef: {kind: HTTPProxy, name: web}\n", []string{`spec.ingressRef.kind: must be Ingress with provider nginx, got "HTTPProxy"`}},
+		{"gloo without upstreamRef", "  provider: gloo\n", nil},
+		{"gloo upstreamRef without a name", "  provider: gloo\n  upstreamRef: {namespace: gloo-system}\n", []string{"spec.upstreamRef.name: is required with provider gloo"}},
 		{"kubernetes with steps", "  provider: kubernetes\n", []string{"spec.analysis.stepWeight: provider kubernetes has no router to shift traffic with: it does blue/green only (set analysis.iterations instead)"}},
 		{"istio delegation with hosts", "  provider: istio\n  service:\n    port: 9898\n    delegation: true\n    hosts: [app.example.com]\n", []string{"spec.service.delegation: a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}},
 	}

@@ -45,6 +45,7 @@ var registry = []family{
 	{"nginx", exactly("nginx", "nginx", nginxRouter{})},
 	{"kubernetes", exactly("kubernetes", "http", kubernetesRouter{})},
 	{"contour", exactly("contour", "contour", contourRouter{})},
+	{"gloo", resolveGloo},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with
@@ -78,6 +79,14 @@ func resolveSMI(s string) (Provider, bool) {
 		observer = mesh
 	}
 	return Provider{Name: s, Observer: observer, r: smiRouter{version: version, mesh: mesh}}, true
+}
+
+// resolveGloo reads gloo and, as Flagger does, gloo:<anything>.
+func resolveGloo(s string) (Provider, bool) {
+	if s != "gloo" && !strings.HasPrefix(s, "gloo:") {
+		return Provider{}, false
+	}
+	return Provider{Name: s, Observer: "gloo", r: glooRouter{}}, true
 }
 
 // Lookup resolves a provider name. An unknown name is an error wrapping

@@ -35,6 +35,7 @@ var providerApps = map[string]struct {
 	"kubernetes":           {},
 	"contour":              {},
 	"gloo":                 {},
+	"traefik":              {},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1

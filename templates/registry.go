@@ -46,6 +46,7 @@ var registry = []family{
 	{"kubernetes", exactly("kubernetes", "http", kubernetesRouter{})},
 	{"contour", exactly("contour", "contour", contourRouter{})},
 	{"gloo", resolveGloo},
+	{"traefik", exactly("traefik", "traefik", traefikRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

@@ -36,6 +36,7 @@ var providerApps = map[string]struct {
 	"contour":              {},
 	"gloo":                 {},
 	"traefik":              {},
+	"kuma":                 {},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1

@@ -47,6 +47,7 @@ var registry = []family{
 	{"contour", exactly("contour", "contour", contourRouter{})},
 	{"gloo", resolveGloo},
 	{"traefik", exactly("traefik", "traefik", traefikRouter{})},
+	{"kuma", exactly("kuma", "kuma", kumaRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

@@ -48,6 +48,7 @@ var registry = []family{
 	{"gloo", resolveGloo},
 	{"traefik", exactly("traefik", "traefik", traefikRouter{})},
 	{"kuma", exactly("kuma", "kuma", kumaRouter{})},
+	{"skipper", exactly("skipper", "skipper", skipperRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

@@ -38,6 +38,7 @@ var providerApps = map[string]struct {
 	"traefik":              {},
 	"kuma":                 {},
 	"skipper":              {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
+	"apisix":               {spec: "  routeRef:\n    name: podinfo\n", files: map[string]string{"route.yaml": renderApisixRoute}},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1
@@ -234,6 +235,7 @@ func TestCheck(t *testing.T) {
 		{"nginx without ingressRef", "  provider: nginx\n", []string{"spec.ingressRef: is required with provider nginx: the Ingress the router copies"}},
 		{"nginx ingressRef of another kind", "  provider: nginx\n  ingressRef: {kind: HTTPProxy, name: web}\n", []string{`spec.ingressRef.kind: must be Ingress with provider nginx, got "HTTPProxy"`}},
 		{"skipper without a name", "  provider: skipper\n  ingressRef: {kind: Ingress}\n", []string{"spec.ingressRef.name: is required with provider skipper"}},
+		{"apisix without routeRef", "  provider: apisix\n", []string{"spec.routeRef: is required with provider apisix: the ApisixRoute the router copies"}},
 		{"gloo without upstreamRef", "  provider: gloo\n", nil},
 		{"gloo upstreamRef without a name", "  provider: gloo\n  upstreamRef: {namespace: gloo-system}\n", []string{"spec.upstreamRef.name: is required with provider gloo"}},
 		{"kubernetes with steps", "  provider: kubernetes\n", []string{"spec.analysis.stepWeight: provider kubernetes has no router to shift traffic with: it does blue/green only (set analysis.iterations instead)"}},

@@ -49,6 +49,7 @@ var registry = []family{
 	{"traefik", exactly("traefik", "traefik", traefikRouter{})},
 	{"kuma", exactly("kuma", "kuma", kumaRouter{})},
 	{"skipper", exactly("skipper", "skipper", skipperRouter{})},
+	{"apisix", exactly("apisix", "apisix", apisixRouter{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

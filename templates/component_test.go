@@ -252,6 +252,7 @@ func TestRouterFile(t *testing.T) {
 		"gatewayapi:v1beta1": "gatewayapi.yaml",
 		"nginx":              "nginx.yaml",
 		"kubernetes":         "",
+		"appmesh:v1beta2":    "appmesh.yaml",
 		"knative":            "",
 		"unknown":            "",
 	} {

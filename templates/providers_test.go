@@ -39,6 +39,8 @@ var providerApps = map[string]struct {
 	"kuma":                 {},
 	"skipper":              {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
 	"apisix":               {spec: "  routeRef:\n    name: podinfo\n", files: map[string]string{"route.yaml": renderApisixRoute}},
+	"appmesh":              {spec: "  service:\n    port: 9898\n    meshName: global\n"},
+	"appmesh:v1beta2":      {},
 }
 
 const renderIngress = `apiVersion: networking.k8s.io/v1
@@ -199,6 +201,8 @@ func TestLookup(t *testing.T) {
 		{"gatewayapi:v1beta1", "gatewayapi.yaml", "http", nil},
 		{"kubernetes", "", "http", nil},
 		{"gloo:gloo-system", "gloo.yaml", "gloo", nil},
+		{"appmesh", "appmesh.yaml", "appmesh", nil},
+		{"appmesh:v1beta2", "appmesh.yaml", "appmesh", nil},
 		{"knative", "", "", ErrNotSupported},
 		{"gatewayapi", "", "", ErrUnknownProvider},
 		{"smi:v2", "", "", ErrUnknownProvider},
@@ -238,6 +242,8 @@ func TestCheck(t *testing.T) {
 		{"apisix without routeRef", "  provider: apisix\n", []string{"spec.routeRef: is required with provider apisix: the ApisixRoute the router copies"}},
 		{"gloo without upstreamRef", "  provider: gloo\n", nil},
 		{"gloo upstreamRef without a name", "  provider: gloo\n  upstreamRef: {namespace: gloo-system}\n", []string{"spec.upstreamRef.name: is required with provider gloo"}},
+		{"appmesh without a mesh", "  provider: appmesh\n", []string{"spec.service.meshName: is required with provider appmesh: the App Mesh mesh the virtual nodes and services join (or use provider appmesh:v1beta2, which takes the mesh of the namespace)"}},
+		{"appmesh v1beta2", "  provider: appmesh:v1beta2\n", nil},
 		{"kubernetes with steps", "  provider: kubernetes\n", []string{"spec.analysis.stepWeight: provider kubernetes has no router to shift traffic with: it does blue/green only (set analysis.iterations instead)"}},
 		{"istio delegation with hosts", "  provider: istio\n  service:\n    port: 9898\n    delegation: true\n    hosts: [app.example.com]\n", []string{"spec.service.delegation: a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}},
 	}
@@ -397,5 +403,12 @@ func TestReadRoutingErrors(t *testing.T) {
 	}
 	if err := CheckRouting(ts(`[{service: podinfo-primary, weight: "90"}, {service: podinfo-canary, weight: "10"}]`), providerCanary(t, "linkerd"), Routing{PrimaryWeight: 80, CanaryWeight: 20}); err == nil || err.Error() != "rendered TrafficSplit test/podinfo routes 90/10, want 80/20" {
 		t.Errorf("CheckRouting: %v", err)
+	}
+}
+
+func TestProviders(t *testing.T) {
+	want := "istio, linkerd, smi:v1alpha1|v1alpha2|v1alpha3[:mesh], osm, gatewayapi:v1, gatewayapi:v1beta1, nginx, kubernetes, contour, gloo, traefik, kuma, skipper, apisix, appmesh, appmesh:v1beta2"
+	if got := strings.Join(Providers(), ", "); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -50,6 +50,8 @@ var registry = []family{
 	{"kuma", exactly("kuma", "kuma", kumaRouter{})},
 	{"skipper", exactly("skipper", "skipper", skipperRouter{})},
 	{"apisix", exactly("apisix", "apisix", apisixRouter{})},
+	{"appmesh", exactly("appmesh", "appmesh", appMeshRouter{})},
+	{"appmesh:v1beta2", exactly("appmesh:v1beta2", "appmesh", appMeshV1beta2Router{})},
 }
 
 // unsupported are Flagger's providers gitcanary does not generate, with

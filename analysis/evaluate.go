@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
@@ -131,14 +130,8 @@ func (e *evaluator) metric(ctx context.Context, m api.Metric) Result {
 
 func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 	provider := e.c.Spec.Provider
-	tmpl, ok := Builtin(provider, m.Name)
-	if !ok {
-		err := fmt.Errorf("no builtin %s query for provider %q (builtin queries exist for %s)", m.Name, provider, strings.Join(BuiltinProviders(), ", "))
-		return failed(m, err, builtinQueryFailed(err))
-	}
-	query, err := Render(tmpl, ModelFor(e.c, m))
+	query, err := BuiltinQuery(provider, m.Name, ModelFor(e.c, m))
 	if err != nil {
-		err = fmt.Errorf("rendering query failed: %w", err)
 		return failed(m, err, builtinQueryFailed(err))
 	}
 	q, halt, err := e.defaultQuerier()

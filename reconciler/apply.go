@@ -76,7 +76,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		}
 		set(primary, data)
 	}
-	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: scaledDown(d.Status)})
+	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: scaledDown(d.Status), IngressAnnotationsPrefix: r.opts.IngressAnnotationsPrefix})
 	if err != nil {
 		return nil, err
 	}

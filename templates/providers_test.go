@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/gitcanary/gitcanary/fixtures"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
@@ -31,50 +32,27 @@ var providerApps = map[string]struct {
 	"osm":                  {},
 	"gatewayapi:v1":        {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - name: gateway\n      namespace: istio-ingress\n"},
 	"gatewayapi:v1beta1":   {spec: "  service:\n    port: 9898\n    gatewayRefs:\n    - {group: core, kind: Service, name: podinfo, port: 9898}\n"},
-	"nginx":                {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
+	"nginx":                {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": sampleFile("nginx", "ingress.yaml")}},
 	"kubernetes":           {},
 	"contour":              {},
 	"gloo":                 {},
 	"traefik":              {},
 	"kuma":                 {},
-	"skipper":              {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": renderIngress}},
-	"apisix":               {spec: "  routeRef:\n    name: podinfo\n", files: map[string]string{"route.yaml": renderApisixRoute}},
+	"skipper":              {spec: "  ingressRef:\n    name: podinfo\n", files: map[string]string{"ingress.yaml": sampleFile("skipper", "ingress.yaml")}},
+	"apisix":               {spec: "  routeRef:\n    name: podinfo\n", files: map[string]string{"route.yaml": sampleFile("apisix", "apisix-route.yaml")}},
 	"appmesh":              {spec: "  service:\n    port: 9898\n    meshName: global\n"},
 	"appmesh:v1beta2":      {},
 }
 
-const renderIngress = `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: podinfo
-spec:
-  rules:
-  - host: app.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: podinfo
-            port:
-              number: 9898
-`
-
-const renderApisixRoute = `apiVersion: apisix.apache.org/v2
-kind: ApisixRoute
-metadata:
-  name: podinfo
-spec:
-  http:
-  - name: main
-    match:
-      hosts: [app.example.com]
-      paths: ["/*"]
-    backends:
-    - serviceName: podinfo
-      servicePort: 9898
-`
+// sampleFile is a file of the sample app of a provider
+// (fixtures/config-repo-providers).
+func sampleFile(provider, name string) string {
+	files, err := fixtures.ConfigRepoFiles(provider)
+	if err != nil {
+		panic(err)
+	}
+	return string(files["apps/podinfo/"+name])
+}
 
 // providerCanary is the test Canary for a provider.
 func providerCanary(t *testing.T, provider string) *api.Canary {
@@ -358,7 +336,7 @@ func TestNginxAnnotations(t *testing.T) {
 	if _, err := Component(in, Routing{PrimaryWeight: 100}, Options{}); err == nil || err.Error() != "canary test/podinfo: spec.ingressRef: no Ingress podinfo given" {
 		t.Errorf("no Ingress: %v", err)
 	}
-	in.Source = yaml.MustParse(strings.ReplaceAll(renderIngress, "name: podinfo\n            port", "name: other\n            port"))
+	in.Source = yaml.MustParse(strings.ReplaceAll(sampleFile("nginx", "ingress.yaml"), "name: podinfo\n                port", "name: other\n                port"))
 	if _, err := Component(in, Routing{PrimaryWeight: 100}, Options{}); err == nil || !strings.Contains(err.Error(), "Ingress podinfo: no path of its rules routes to the Service podinfo (spec.service.name)") {
 		t.Errorf("Ingress without the apex backend: %v", err)
 	}

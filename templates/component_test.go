@@ -95,6 +95,10 @@ func TestTCP(t *testing.T) {
 	expect(t, vs, "9898", "spec", "tcp", "0", "match", "0", "port")
 	expect(t, vs, "70", "spec", "tcp", "0", "route", "0", "weight")
 	expect(t, vs, "30", "spec", "tcp", "0", "route", "1", "weight")
+	// The render check reads the weights of the tcp route.
+	if err := CheckRouting(parse(t, files[RouterFile("istio")]), in.Canary, Routing{PrimaryWeight: 70, CanaryWeight: 30}); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestHostsAndGateways(t *testing.T) {

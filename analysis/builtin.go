@@ -1,17 +1,19 @@
 package analysis
 
 import (
-	"slices"
-	"strings"
+	"fmt"
+	"regexp"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
-// builtinQueries holds Flagger's builtin PromQL per provider, as query
-// templates. request-success-rate is a percentage (0-100) of non-5xx
-// responses; request-duration is milliseconds (the P99 of a histogram, or
-// nginx's mean), so providers that measure seconds multiply by 1000 in the
-// query.
+// builtinQueries holds Flagger's builtin PromQL per observer (the metrics a
+// provider is measured with, as the router registry names them), as query
+// templates with Flagger's label sets and operators, whitespace collapsed.
+// request-success-rate is a percentage (0-100) of non-5xx responses;
+// request-duration is milliseconds (the P99 of a histogram, or a mean), so
+// the queries of metrics in seconds multiply by 1000.
 var builtinQueries = map[string]map[string]string{
 	"istio": {
 		api.MetricRequestSuccessRate: `sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}",response_code!~"5.*"}[{{ interval }}]))
@@ -23,50 +25,109 @@ var builtinQueries = map[string]map[string]string{
 / sum(rate(response_total{namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound"}[{{ interval }}])) * 100`,
 		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound"}[{{ interval }}])) by (le))`,
 	},
+	"osm": {
+		api.MetricRequestSuccessRate: `sum(rate(osm_request_total{destination_namespace="{{ namespace }}",destination_kind="Deployment",destination_name="{{ target }}",response_code!~"5.*"}[{{ interval }}]))
+/ sum(rate(osm_request_total{destination_namespace="{{ namespace }}",destination_kind="Deployment",destination_name="{{ target }}"}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(osm_request_duration_ms_bucket{destination_namespace="{{ namespace }}",destination_kind="Deployment",destination_name="{{ target }}"}[{{ interval }}])) by (le))`,
+	},
+	"appmesh": {
+		api.MetricRequestSuccessRate: `sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)",envoy_response_code!~"5.*"}[{{ interval }}]))
+/ sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) by (le))`,
+	},
 	"nginx": {
 		api.MetricRequestSuccessRate: `sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ ingress }}",canary!="",status!~"5.*"}[{{ interval }}]))
 / sum(rate(nginx_ingress_controller_requests{namespace="{{ namespace }}",ingress="{{ ingress }}",canary!=""}[{{ interval }}])) * 100`,
 		api.MetricRequestDuration: `sum(rate(nginx_ingress_controller_response_duration_seconds_sum{namespace="{{ namespace }}",ingress="{{ ingress }}",canary!=""}[{{ interval }}]))
 / sum(rate(nginx_ingress_controller_response_duration_seconds_count{namespace="{{ namespace }}",ingress="{{ ingress }}",canary!=""}[{{ interval }}])) * 1000`,
 	},
-	"kubernetes": httpQueries,
-	"gatewayapi": httpQueries,
+	"contour": {
+		api.MetricRequestSuccessRate: `sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+",envoy_response_code!~"5.*"}[{{ interval }}]))
+/ sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+",}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+",}[{{ interval }}])) by (le))`,
+	},
+	"gloo": {
+		api.MetricRequestSuccessRate: `sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+",envoy_response_code!~"5.*"}[{{ interval }}]))
+/ sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+",}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+",}[{{ interval }}])) by (le))`,
+	},
+	"kuma": {
+		api.MetricRequestSuccessRate: `sum(rate(envoy_cluster_upstream_rq{service=~"{{ target }}-canary_{{ namespace }}_svc_[0-9a-zA-Z-]+",envoy_response_code!~"5.*"}[{{ interval }}]))
+/ sum(rate(envoy_cluster_upstream_rq{service=~"{{ target }}-canary_{{ namespace }}_svc_[0-9a-zA-Z-]+",}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{service=~"{{ target }}-canary_{{ namespace }}_svc_[0-9a-zA-Z-]+",}[{{ interval }}])) by (le))`,
+	},
+	"traefik": {
+		api.MetricRequestSuccessRate: `sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd",code!~"5..",le="+Inf"}[{{ interval }}]))
+/ sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd",le="+Inf"}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) by (le)) * 1000`,
+	},
+	"skipper": {
+		api.MetricRequestSuccessRate: skipperRoute + `sum(rate(skipper_response_duration_seconds_bucket{route=~"{{ $route }}",code!~"5..",le="+Inf"}[{{ interval }}]))
+/ sum(rate(skipper_response_duration_seconds_bucket{route=~"{{ $route }}",le="+Inf"}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: skipperRoute + `sum(rate(skipper_serve_route_duration_seconds_sum{route=~"{{ $route }}"}[{{ interval }}]))
+/ sum(rate(skipper_serve_route_duration_seconds_count{route=~"{{ $route }}"}[{{ interval }}])) * 1000`,
+	},
+	"apisix": {
+		api.MetricRequestSuccessRate: `sum(rate(apisix_http_status{route=~"{{ namespace }}_{{ route }}-{{ target }}-canary_.+",code!~"5.."}[{{ interval }}]))
+/ sum(rate(apisix_http_status{route=~"{{ namespace }}_{{ route }}-{{ target }}-canary_.+"}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(apisix_http_latency_bucket{type=~"request",route=~"{{ namespace }}_{{ route }}-{{ target }}-canary_.+"}[{{ interval }}])) by (le))`,
+	},
+	// Applications instrumented with a http_request_duration_seconds
+	// histogram, scraped with the kubernetes_namespace and
+	// kubernetes_pod_name labels: the kubernetes and Gateway API providers.
+	"http": {
+		api.MetricRequestSuccessRate: `sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)",status!~"5.*"}[{{ interval }}]))
+/ sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) * 100`,
+		api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) by (le)) * 1000`,
+	},
 }
 
-// httpQueries read the metrics of applications instrumented with a
-// http_request_duration_seconds histogram, scraped with the
-// kubernetes_namespace and kubernetes_pod_name labels.
-var httpQueries = map[string]string{
-	api.MetricRequestSuccessRate: `sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)",status!~"5.*"}[{{ interval }}]))
-/ sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) * 100`,
-	api.MetricRequestDuration: `histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) by (le)) * 1000`,
-}
+// skipperRoute matches the Skipper routes of the canary Ingress's canary
+// backend: kube_<namespace>__<ingress>_canary__<host>__<path>__<service>_canary.
+const skipperRoute = `{{- $route := printf "kube(ew)?_%s__%s_canary__.*__%s_canary(_[0-9]+)?" namespace ingress service }}`
+
+// nonWord is what Skipper replaces with "_" in route names; Flagger's
+// Skipper observer encodes the model so.
+var nonWord = regexp.MustCompile(`\W`)
 
 // Builtin returns the query template of a builtin metric
-// (request-success-rate or request-duration) for a provider. A versioned
-// provider name ("gatewayapi:v1") uses its provider's queries.
+// (request-success-rate or request-duration) for a provider, as the
+// provider's observer (see templates.Provider) queries it.
 func Builtin(provider, metric string) (string, bool) {
-	q, ok := builtinQueries[builtinProvider(provider)][metric]
+	p, err := templates.Lookup(provider)
+	if err != nil {
+		return "", false
+	}
+	q, ok := builtinQueries[p.Observer][metric]
 	return q, ok
 }
 
-// BuiltinProviders lists the providers that have builtin queries.
-func BuiltinProviders() []string {
-	out := make([]string, 0, len(builtinQueries))
-	for p := range builtinQueries {
-		out = append(out, p)
+// BuiltinQuery renders the query of a builtin metric for a provider with
+// the model, encoded as the provider's observer does (Skipper's route names
+// have "_" for every non-word character).
+func BuiltinQuery(provider, metric string, m Model) (string, error) {
+	p, err := templates.Lookup(provider)
+	if err != nil {
+		return "", fmt.Errorf("no builtin %s query: %w", metric, err)
 	}
-	slices.Sort(out)
-	return out
+	q, ok := builtinQueries[p.Observer][metric]
+	if !ok {
+		return "", fmt.Errorf("no builtin %s query for provider %q", metric, provider)
+	}
+	if p.Observer == "skipper" {
+		for _, f := range []*string{&m.Name, &m.Namespace, &m.Target, &m.Service, &m.Ingress} {
+			*f = nonWord.ReplaceAllString(*f, "_")
+		}
+	}
+	query, err := Render(q, m)
+	if err != nil {
+		return "", fmt.Errorf("rendering query failed: %w", err)
+	}
+	return query, nil
 }
 
 // IsBuiltin reports whether a metric name is one of Flagger's builtin
 // checks.
 func IsBuiltin(metric string) bool {
 	return metric == api.MetricRequestSuccessRate || metric == api.MetricRequestDuration
-}
-
-func builtinProvider(provider string) string {
-	p, _, _ := strings.Cut(provider, ":")
-	return p
 }

@@ -154,7 +154,7 @@ func (e *evaluator) compare(ctx context.Context, m api.Metric, src source, r *Re
 	}
 	model := ModelFor(e.c, m)
 	model.Target += "-primary"
-	primaryQuery, err := Render(src.tmpl, model)
+	primaryQuery, err := src.render(model)
 	if err != nil {
 		r.Passed, r.Err, r.Halt, r.Summary = false, err, src.failText(err), summaryError(m.Name, err)
 		return

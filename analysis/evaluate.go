@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gitcanary/gitcanary/analysis/secrets"
@@ -167,8 +166,10 @@ func (e *evaluator) metric(ctx context.Context, m api.Metric) Result {
 // source is where and how a metric is measured.
 type source struct {
 	q Querier
-	// tmpl is the query template, query its rendering for the canary.
-	tmpl, query string
+	// query is the query for the canary; render renders it for another
+	// model (the primary's, for a comparison).
+	query  string
+	render func(Model) (string, error)
 	kind        metricKind
 	sampling    Sampling
 	// noValues is the halt text for no data, failText the one for an
@@ -180,14 +181,8 @@ type source struct {
 
 func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 	provider := e.c.Spec.Provider
-	tmpl, ok := Builtin(provider, m.Name)
-	if !ok {
-		err := fmt.Errorf("no builtin %s query for provider %q (builtin queries exist for %s)", m.Name, provider, strings.Join(BuiltinProviders(), ", "))
-		return failed(m, err, builtinQueryFailed(err))
-	}
-	query, err := Render(tmpl, ModelFor(e.c, m))
+	query, err := BuiltinQuery(provider, m.Name, ModelFor(e.c, m))
 	if err != nil {
-		err = fmt.Errorf("rendering query failed: %w", err)
 		return failed(m, err, builtinQueryFailed(err))
 	}
 	q, halt, err := e.defaultQuerier(m)
@@ -199,7 +194,8 @@ func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 		kind = kindDuration
 	}
 	return e.measure(ctx, m, source{
-		q: q, tmpl: tmpl, query: query, kind: kind, sampling: SampleRange,
+		q: q, query: query, kind: kind, sampling: SampleRange,
+		render: func(m2 Model) (string, error) { return BuiltinQuery(provider, m.Name, m2) },
 		noValues: haltNoValuesBuiltin(provider, m.Name, e.c.Spec.TargetRef.Name, e.c.Metadata.Namespace),
 		failText: builtinQueryFailed, errPrefix: "running query failed",
 	})
@@ -211,7 +207,8 @@ func (e *evaluator) inline(ctx context.Context, m api.Metric) Result {
 		return failed(m, err, halt)
 	}
 	return e.measure(ctx, m, source{
-		q: q, tmpl: m.Query, query: m.Query, kind: kindCustom, sampling: SampleRange,
+		q: q, query: m.Query, kind: kindCustom, sampling: SampleRange,
+		render: func(Model) (string, error) { return m.Query, nil },
 		noValues: haltNoValuesInline(m.Name),
 		failText: func(err error) string { return inlineQueryFailed(m.Name, err) },
 	})
@@ -241,7 +238,8 @@ func (e *evaluator) custom(ctx context.Context, m api.Metric) Result {
 		return failed(m, err, templateProviderFailed(name, ns, t.Spec.Provider.Type, err))
 	}
 	return e.measure(ctx, m, source{
-		q: q, tmpl: t.Spec.Query, query: query, kind: kindCustom, sampling: SamplingOf(t.Spec.Provider.Type),
+		q: q, query: query, kind: kindCustom, sampling: SamplingOf(t.Spec.Provider.Type),
+		render: func(m2 Model) (string, error) { return Render(t.Spec.Query, m2) },
 		noValues: haltNoValuesCustom(m.Name),
 		failText: func(err error) string { return customQueryFailed(m.Name, err) },
 	})

@@ -188,8 +188,8 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "no builtin for the provider", metric: successRate, q: value(100), wantErr: true,
 			want: analysis.Result{
-				Halt:    `Prometheus query failed: no builtin request-success-rate query for provider "appmesh" (builtin queries exist for gatewayapi, istio, kubernetes, linkerd, nginx)`,
-				Summary: `request-success-rate error: no builtin request-success-rate query for provider "appmesh" (builtin queries exist for gatewayapi, istio, kubernetes, linkerd, nginx)`,
+				Halt:    `Prometheus query failed: no builtin request-success-rate query: not supported yet: knative (a Knative Service routes its own revisions; gitcanary's targets are Deployments)`,
+				Summary: `request-success-rate error: no builtin request-success-rate query: not supported yet: knative (a Knative Service routes its own revisions; gitcanary's targets are Deployments)`,
 			},
 		},
 		{
@@ -210,7 +210,7 @@ func TestEvaluate(t *testing.T) {
 			t.Parallel()
 			c := newCanary(tt.metric)
 			if strings.HasPrefix(tt.name, "no builtin") {
-				c.Spec.Provider = "appmesh"
+				c.Spec.Provider = "knative"
 			}
 			res := analysis.Evaluate(context.Background(), tt.q, c, templates(t), time.Unix(1700000000, 0))
 			if len(res) != 1 {

@@ -15,7 +15,7 @@ import (
 
 // Model is what a query template refers to, as in Flagger's MetricTemplate
 // queries: {{ name }}, {{ namespace }}, {{ target }}, {{ service }},
-// {{ ingress }}, {{ interval }} and {{ variables.KEY }}.
+// {{ ingress }}, {{ route }}, {{ interval }} and {{ variables.KEY }}.
 type Model struct {
 	// Name and Namespace are the canary's.
 	Name      string
@@ -26,6 +26,8 @@ type Model struct {
 	Service string
 	// Ingress is spec.ingressRef.name (default: the target's name).
 	Ingress string
+	// Route is spec.routeRef.name (default: the target's name).
+	Route string
 	// Interval is the metric's interval, rendered as a Prometheus duration
 	// ("1m", "30s", "1m30s").
 	Interval time.Duration
@@ -41,9 +43,12 @@ func ModelFor(c *api.Canary, m api.Metric) Model {
 	if service == "" {
 		service = target
 	}
-	ingress := target
+	ingress, route := target, target
 	if c.Spec.IngressRef != nil && c.Spec.IngressRef.Name != "" {
 		ingress = c.Spec.IngressRef.Name
+	}
+	if c.Spec.RouteRef != nil && c.Spec.RouteRef.Name != "" {
+		route = c.Spec.RouteRef.Name
 	}
 	return Model{
 		Name:      c.Metadata.Name,
@@ -51,6 +56,7 @@ func ModelFor(c *api.Canary, m api.Metric) Model {
 		Target:    target,
 		Service:   service,
 		Ingress:   ingress,
+		Route:     route,
 		Interval:  m.Interval.Duration,
 		Variables: m.TemplateVariables,
 	}
@@ -111,6 +117,7 @@ func (m Model) funcs() template.FuncMap {
 		"target":    func() string { return m.Target },
 		"service":   func() string { return m.Service },
 		"ingress":   func() string { return m.Ingress },
+		"route":     func() string { return m.Route },
 		"interval":  func() string { return model.Duration(m.Interval).String() },
 		"variables": func() map[string]string { return vars },
 	}

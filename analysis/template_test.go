@@ -9,61 +9,6 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-var podinfo = analysis.Model{Name: "podinfo", Namespace: "test", Target: "podinfo", Service: "podinfo", Ingress: "podinfo", Interval: time.Minute}
-
-func TestBuiltinQueries(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		provider, metric string
-		want             string
-	}{
-		// Istio: REFERENCE.md, verbatim.
-		{"istio", api.MetricRequestSuccessRate, `sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="test",destination_workload=~"podinfo",response_code!~"5.*"}[1m]))
-/ sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="test",destination_workload=~"podinfo"}[1m])) * 100`},
-		{"istio", api.MetricRequestDuration, `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="test",destination_workload=~"podinfo"}[1m])) by (le))`},
-		{"linkerd", api.MetricRequestSuccessRate, `sum(rate(response_total{namespace="test",deployment=~"podinfo",classification!="failure",direction="inbound"}[1m]))
-/ sum(rate(response_total{namespace="test",deployment=~"podinfo",direction="inbound"}[1m])) * 100`},
-		{"linkerd", api.MetricRequestDuration, `histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{namespace="test",deployment=~"podinfo",direction="inbound"}[1m])) by (le))`},
-		{"nginx", api.MetricRequestSuccessRate, `sum(rate(nginx_ingress_controller_requests{namespace="test",ingress="podinfo",canary!="",status!~"5.*"}[1m]))
-/ sum(rate(nginx_ingress_controller_requests{namespace="test",ingress="podinfo",canary!=""}[1m])) * 100`},
-		{"nginx", api.MetricRequestDuration, `sum(rate(nginx_ingress_controller_response_duration_seconds_sum{namespace="test",ingress="podinfo",canary!=""}[1m]))
-/ sum(rate(nginx_ingress_controller_response_duration_seconds_count{namespace="test",ingress="podinfo",canary!=""}[1m])) * 1000`},
-		{"kubernetes", api.MetricRequestSuccessRate, `sum(rate(http_request_duration_seconds_count{kubernetes_namespace="test",kubernetes_pod_name=~"podinfo-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)",status!~"5.*"}[1m]))
-/ sum(rate(http_request_duration_seconds_count{kubernetes_namespace="test",kubernetes_pod_name=~"podinfo-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[1m])) * 100`},
-		{"kubernetes", api.MetricRequestDuration, `histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="test",kubernetes_pod_name=~"podinfo-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[1m])) by (le)) * 1000`},
-		{"gatewayapi:v1", api.MetricRequestDuration, `histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="test",kubernetes_pod_name=~"podinfo-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[1m])) by (le)) * 1000`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.provider+"/"+tt.metric, func(t *testing.T) {
-			t.Parallel()
-			q, ok := analysis.Builtin(tt.provider, tt.metric)
-			if !ok {
-				t.Fatalf("no builtin %s for %s", tt.metric, tt.provider)
-			}
-			got, err := analysis.Render(q, podinfo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tt.want {
-				t.Errorf("rendered\n%s\nwant\n%s", got, tt.want)
-			}
-		})
-	}
-	for _, p := range analysis.BuiltinProviders() {
-		for _, m := range []string{api.MetricRequestSuccessRate, api.MetricRequestDuration} {
-			if _, ok := analysis.Builtin(p, m); !ok {
-				t.Errorf("provider %s has no %s", p, m)
-			}
-		}
-	}
-	if _, ok := analysis.Builtin("appmesh", api.MetricRequestDuration); ok {
-		t.Error("appmesh has builtin queries; want none yet")
-	}
-	if _, ok := analysis.Builtin("istio", "latency"); ok {
-		t.Error("latency is not a builtin")
-	}
-}
-
 func TestRender(t *testing.T) {
 	t.Parallel()
 	m := analysis.Model{

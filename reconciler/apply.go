@@ -90,7 +90,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		}
 		set(primary, data)
 	}
-	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: scaledDown(d.Status)})
+	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: scaledDown(d.Status), IngressAnnotationsPrefix: r.opts.IngressAnnotationsPrefix})
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,8 @@ func routing(st api.Status) templates.Routing {
 }
 
 // verifyRender checks a commit's rendered app: it must hold the primary, the
-// router at the decided weights and the canary scaled as decided.
+// router at the decided weights (read back by the provider's router) and the
+// canary scaled as decided.
 func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
 	ns := c.Metadata.Namespace
 	target := c.Spec.TargetRef
@@ -174,49 +175,7 @@ func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
 	if want := scaledDown(st); isZero != want {
 		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, isZero, want)
 	}
-	vs := findObject(objs, "VirtualService", c.Spec.Service.Name, ns)
-	if vs == nil {
-		return fmt.Errorf("rendered output lacks VirtualService %s", c.Spec.Service.Name)
-	}
-	p, cw, err := virtualServiceWeights(vs, c.Spec.Service.Name)
-	if err != nil {
-		return err
-	}
-	if p != 100-st.CanaryWeight || cw != st.CanaryWeight {
-		return fmt.Errorf("rendered VirtualService %s routes %d/%d, want %d/%d", vs.GetName(), p, cw, 100-st.CanaryWeight, st.CanaryWeight)
-	}
-	return nil
-}
-
-// virtualServiceWeights reads the primary and canary weights of the last
-// http route (the first is A/B's match route when there is one).
-func virtualServiceWeights(vs *yaml.RNode, svc string) (primary, canary int, err error) {
-	http, err := vs.Pipe(yaml.Lookup("spec", "http"))
-	if err != nil || http == nil || len(http.Content()) == 0 {
-		return 0, 0, fmt.Errorf("VirtualService %s has no http routes", vs.GetName())
-	}
-	routes := http.Content()
-	route := yaml.NewRNode(routes[len(routes)-1])
-	dests, err := route.Pipe(yaml.Lookup("route"))
-	if err != nil || dests == nil {
-		return 0, 0, fmt.Errorf("VirtualService %s has no route destinations", vs.GetName())
-	}
-	for _, d := range dests.Content() {
-		n := yaml.NewRNode(d)
-		host, _ := n.Pipe(yaml.Lookup("destination", "host"))
-		weight, _ := n.Pipe(yaml.Lookup("weight"))
-		w := 0
-		if weight != nil {
-			fmt.Sscan(weight.YNode().Value, &w)
-		}
-		switch yaml.GetValue(host) {
-		case svc + "-primary":
-			primary = w
-		case svc + "-canary":
-			canary = w
-		}
-	}
-	return primary, canary, nil
+	return templates.CheckRouting(objs, c, routing(st))
 }
 
 // maxPromotedLog bounds the history searched for a promoted commit.

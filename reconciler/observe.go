@@ -77,6 +77,11 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuil
 			return nil, fmt.Errorf("%s: spec.autoscalerRef: %s %s/%s not found in the rendered output of %s", c.Source, a.Kind, ns, a.Name, c.Source.AppDir)
 		}
 	}
+	if src := templates.Source(c); src != nil {
+		if ob.in.Source = findObject(objs, src.Kind, src.Name, src.Namespace); ob.in.Source == nil && !src.Optional {
+			return nil, fmt.Errorf("%s: %s: %s %s/%s not found in the rendered output of %s", c.Source, src.Field, src.Kind, src.Namespace, src.Name, c.Source.AppDir)
+		}
+	}
 	if ob.revision, ob.tracked, err = revision(ob.in.Target, ob.in.Configs); err != nil {
 		return nil, err
 	}

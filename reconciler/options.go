@@ -24,6 +24,10 @@ type Options struct {
 	Prometheus string
 	// Provider is the mesh provider of canaries without spec.provider.
 	Provider string
+	// IngressAnnotationsPrefix is the prefix of the NGINX canary
+	// annotations (Flagger's -ingress-annotations-prefix); empty means
+	// nginx.ingress.kubernetes.io.
+	IngressAnnotationsPrefix string
 	// Once runs a single pass and returns.
 	Once bool
 	// Interval is how often the loop polls the repository.
@@ -94,6 +98,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Path, "path", o.Path, "only look for canaries under this directory of the repository")
 	fs.StringVar(&o.Prometheus, "prometheus", o.Prometheus, "Prometheus address for the canary analysis, e.g. http://prometheus.istio-system:9090")
 	fs.StringVar(&o.Provider, "provider", o.Provider, "mesh provider of canaries that do not set spec.provider")
+	fs.StringVar(&o.IngressAnnotationsPrefix, "ingress-annotations-prefix", o.IngressAnnotationsPrefix, "prefix of the NGINX canary annotations of the generated <ingress>-canary (empty: nginx.ingress.kubernetes.io)")
 	fs.BoolVar(&o.Once, "once", o.Once, "run one pass (at most one step per canary) and exit")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "how often to fetch the repository and reconcile")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "how long a pass in flight may go on after SIGTERM before its Git and HTTP calls are cancelled")

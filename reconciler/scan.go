@@ -11,6 +11,7 @@ import (
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 // GeneratedDir is the folder, inside an app directory, that holds one
@@ -130,6 +131,12 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		for _, c := range r.canaries {
 			c := *c // the cached value is shared by every file with this blob
 			c.Source.Path = p
+			if bad := templates.Check(&c); len(bad) > 0 {
+				for _, e := range bad {
+					errs = append(errs, e)
+				}
+				continue
+			}
 			dir, ok := appDir(snap, path.Dir(p))
 			if !ok {
 				errs = append(errs, &api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Msg: "no kustomization.yaml in its directory or any parent: gitcanary needs the app's kustomization to wire its component into"})

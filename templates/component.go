@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -8,8 +9,8 @@ import (
 
 // Component renders every file of the canary's component folder except
 // primary.yaml (see Primary) and status.yaml: kustomization.yaml, the
-// Services, the router file of spec.provider (see RouterFile) and the
-// patches. It returns file name → content. Files of the folder that are not
+// Services, the router file of spec.provider (see RouterFile; kubernetes
+// has none) and the patches. It returns file name → content. Files of the folder that are not
 // in the map (scale-down.yaml when Options.ScaleDown is off) are no longer
 // part of the component and should be deleted, status.yaml excepted.
 //
@@ -22,22 +23,27 @@ func Component(in Input, r Routing, o Options) (map[string][]byte, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	rt, err := routerFor(in.Canary)
+	p, err := Lookup(in.Canary.Spec.Provider)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("canary %s: spec.provider: %w", in.Canary.ID(), err)
+	}
+	if ref := p.r.source(in.Canary); ref != nil && in.Source == nil && !ref.Optional {
+		return nil, fmt.Errorf("canary %s: %s: no %s %s given", in.Canary.ID(), ref.Field, ref.Kind, ref.Name)
 	}
 	svcs, err := services(in, n)
 	if err != nil {
 		return nil, err
 	}
-	routes, err := rt.objects(in.Canary, n, r)
+	routes, err := p.r.objects(in.Canary, n, in.Source, r, o)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("canary %s: %w", in.Canary.ID(), err)
 	}
 
-	files := map[string][]*yaml.Node{
-		ServicesFile: svcs,
-		rt.file():    routes,
+	files := map[string][]*yaml.Node{ServicesFile: svcs}
+	resources := []string{PrimaryFile, ServicesFile}
+	if f := p.r.file(); f != "" {
+		files[f] = routes
+		resources = append(resources, f)
 	}
 	var patches []*yaml.Node
 	if in.Apex != nil {
@@ -51,7 +57,7 @@ func Component(in Input, r Routing, o Options) (map[string][]byte, error) {
 	files[KustomizationFile] = []*yaml.Node{mapping(
 		"apiVersion", "kustomize.config.k8s.io/v1alpha1",
 		"kind", "Component",
-		"resources", []string{PrimaryFile, ServicesFile, rt.file()},
+		"resources", resources,
 		"patches", seq(patches...),
 	)}
 

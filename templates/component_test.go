@@ -95,6 +95,10 @@ func TestTCP(t *testing.T) {
 	expect(t, vs, "9898", "spec", "tcp", "0", "match", "0", "port")
 	expect(t, vs, "70", "spec", "tcp", "0", "route", "0", "weight")
 	expect(t, vs, "30", "spec", "tcp", "0", "route", "1", "weight")
+	// The render check reads the weights of the tcp route.
+	if err := CheckRouting(parse(t, files[RouterFile("istio")]), in.Canary, Routing{PrimaryWeight: 70, CanaryWeight: 30}); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestHostsAndGateways(t *testing.T) {
@@ -133,9 +137,15 @@ func TestErrors(t *testing.T) {
 		wantErr error
 	}{
 		{
+			name:    "unknown provider",
+			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "envoy" },
+			want:    `canary test/podinfo: spec.provider: unknown provider "envoy" (known: istio`,
+			wantErr: ErrUnknownProvider,
+		},
+		{
 			name:    "provider without a router",
-			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "linkerd" },
-			want:    `canary test/podinfo: spec.provider: provider "linkerd" is not supported yet (supported: istio)`,
+			change:  func(in *Input, _ *Routing) { in.Canary.Spec.Provider = "knative" },
+			want:    `canary test/podinfo: spec.provider: not supported yet: knative (a Knative Service routes its own revisions; gitcanary's targets are Deployments)`,
 			wantErr: ErrNotSupported,
 		},
 		{
@@ -239,11 +249,20 @@ func TestTargetPort(t *testing.T) {
 }
 
 func TestRouterFile(t *testing.T) {
-	if got := RouterFile("istio"); got != "istio.yaml" {
-		t.Errorf("istio: got %q", got)
-	}
-	if got := RouterFile("linkerd"); got != "" {
-		t.Errorf("linkerd: got %q, want none", got)
+	for provider, want := range map[string]string{
+		"istio":              "istio.yaml",
+		"linkerd":            "smi.yaml",
+		"smi:v1alpha3:osm":   "smi.yaml",
+		"gatewayapi:v1beta1": "gatewayapi.yaml",
+		"nginx":              "nginx.yaml",
+		"kubernetes":         "",
+		"appmesh:v1beta2":    "appmesh.yaml",
+		"knative":            "",
+		"unknown":            "",
+	} {
+		if got := RouterFile(provider); got != want {
+			t.Errorf("%s: got %q, want %q", provider, got, want)
+		}
 	}
 }
 

@@ -19,8 +19,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected files under testdata")
 
 // goldenCase is one directory of testdata: input/ holds canary.yaml and
-// target.yaml, and optionally configs.yaml, apex.yaml, hpa.yaml and
-// routing.yaml; expected/ holds the files generated from them.
+// target.yaml, and optionally configs.yaml, apex.yaml, hpa.yaml,
+// source.yaml (the object the router copies: an Ingress, an ApisixRoute...)
+// and routing.yaml; expected/ holds the files generated from them.
 type goldenCase struct {
 	in      Input
 	routing Routing
@@ -54,6 +55,7 @@ func loadCase(t *testing.T, dir string) goldenCase {
 	c.in.Configs = objects(t, filepath.Join(in, "configs.yaml"))
 	c.in.Apex = one(t, filepath.Join(in, "apex.yaml"))
 	c.in.HPA = one(t, filepath.Join(in, "hpa.yaml"))
+	c.in.Source = one(t, filepath.Join(in, "source.yaml"))
 	if b := readFile(t, filepath.Join(in, "routing.yaml")); b != nil {
 		var rf routingFile
 		if err := yaml.Unmarshal(b, &rf); err != nil {
@@ -108,11 +110,18 @@ func one(t *testing.T, path string) *yaml.RNode {
 // generate returns every file of the component folder.
 func generate(t *testing.T, c goldenCase) map[string][]byte {
 	t.Helper()
-	files, err := Component(c.in, c.routing, c.opts)
+	return componentFiles(t, c.in, c.routing, c.opts)
+}
+
+// componentFiles returns every file of the component folder, primary.yaml
+// included.
+func componentFiles(t *testing.T, in Input, r Routing, o Options) map[string][]byte {
+	t.Helper()
+	files, err := Component(in, r, o)
 	if err != nil {
 		t.Fatalf("Component: %v", err)
 	}
-	primary, err := Primary(c.in)
+	primary, err := Primary(in)
 	if err != nil {
 		t.Fatalf("Primary: %v", err)
 	}

@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -9,16 +10,32 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-const istioAPIVersion = "networking.istio.io/v1beta1"
+const (
+	istioAPIGroup   = "networking.istio.io"
+	istioAPIVersion = istioAPIGroup + "/v1beta1"
+)
 
 // istioRouter renders what Flagger's Istio router creates: the apex
 // VirtualService that splits traffic between the primary and canary
 // Services, and a DestinationRule for each of them.
-type istioRouter struct{}
+type istioRouter struct {
+	noSource
+}
 
 func (istioRouter) file() string { return "istio.yaml" }
 
-func (istioRouter) objects(c *api.Canary, n names, r Routing) ([]*yaml.Node, error) {
+func (istioRouter) check(c *api.Canary) []problem {
+	s := c.Spec.Service
+	if s.Delegation && (len(s.Hosts) > 0 || len(s.Gateways) > 0) {
+		return []problem{{"spec.service.delegation", "a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}}
+	}
+	return nil
+}
+
+func (istioRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
+	if err := r.unsupported(c.Spec.Provider, true); err != nil {
+		return nil, err
+	}
 	s := c.Spec.Service
 	hosts := slices.Clone(s.Hosts)
 	if !slices.Contains(hosts, n.apex) && !slices.Contains(hosts, "*") {
@@ -28,10 +45,16 @@ func (istioRouter) objects(c *api.Canary, n names, r Routing) ([]*yaml.Node, err
 	if len(gateways) == 0 {
 		gateways = []string{"mesh"}
 	}
-	// With port discovery and an ingress gateway, destinations name the
-	// port, as the gateway cannot infer it.
+	if s.Delegation {
+		// A delegate VirtualService is included by another one, which
+		// has the hosts and gateways.
+		hosts, gateways = nil, nil
+	}
+	// With port discovery and an ingress gateway (or a delegating
+	// VirtualService), destinations name the port, as the gateway cannot
+	// infer it.
 	var port *yaml.Node
-	if s.PortDiscovery && len(s.Gateways) > 0 && s.Gateways[0] != "mesh" {
+	if s.PortDiscovery && (s.Delegation || len(s.Gateways) > 0 && s.Gateways[0] != "mesh") {
 		port = mapping("number", s.Port)
 	}
 	destination := func(host string, weight int) *yaml.Node {
@@ -70,10 +93,7 @@ func (istioRouter) objects(c *api.Canary, n names, r Routing) ([]*yaml.Node, err
 		spec = mapping("hosts", hosts, "gateways", gateways, "http", seq(http))
 	}
 
-	var labels, annotations map[string]string
-	if s.Apex != nil {
-		labels, annotations = s.Apex.Labels, s.Apex.Annotations
-	}
+	labels, annotations := apexMetadata(s)
 	vs := mapping(
 		"apiVersion", istioAPIVersion,
 		"kind", "VirtualService",
@@ -101,4 +121,39 @@ func istioRewrite(rw map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// weights reads the weighted route of the VirtualService: the http (or,
+// for a TCP service, tcp) route whose destinations include the canary, as
+// Flagger's GetRoutes does.
+func (istioRouter) weights(objs []*yaml.RNode, c *api.Canary) (Routed, error) {
+	sn := serviceNamesOf(c)
+	vs, err := findRendered(objs, istioAPIGroup, "VirtualService", sn.apex, c.Metadata.Namespace)
+	if err != nil {
+		return Routed{}, err
+	}
+	out := Routed{Object: objectName(vs)}
+	var routes []*yaml.RNode
+	for _, field := range []string{"http", "tcp"} {
+		rs, _ := vs.Pipe(yaml.Lookup("spec", field))
+		elems, _ := rs.Elements()
+		routes = append(routes, elems...)
+	}
+	if len(routes) == 0 {
+		return out, fmt.Errorf("%s has no http or tcp routes", out.Object)
+	}
+	for _, route := range routes {
+		dests, _ := route.Pipe(yaml.Lookup("route"))
+		w, err := destinationWeights(dests, out.Object, sn, "destination", "host")
+		if err != nil {
+			return out, err
+		}
+		if !w.hasCanary {
+			continue
+		}
+		out.PrimaryWeight, out.CanaryWeight = w.primary, w.canary
+		out.Mirror = yaml.GetValue(at(route, "mirror", "host")) != ""
+		return out, nil
+	}
+	return out, fmt.Errorf("%s has no route to %s", out.Object, sn.canary)
 }

@@ -131,15 +131,17 @@ func meta(name, namespace string, labels, annotations map[string]string) *yaml.N
 	return mapping("name", name, "namespace", namespace, "labels", labels, "annotations", annotations)
 }
 
-// encode writes a file: the header line, then the documents separated by
-// "---", with two-space indentation and sequences in the compact style
-// kustomize and kubectl print.
+// encode writes a file: the documents separated by "---", the first one
+// under the header comment, with two-space indentation and sequences in the
+// compact style kustomize and kubectl print. Everything, the header
+// included, is written by the YAML encoder.
 func encode(header string, docs ...*yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString(header)
 	for i, d := range docs {
 		if i > 0 {
 			b.WriteString("---\n")
+		} else {
+			d.HeadComment = header
 		}
 		s, err := yaml.String(d)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/api/apitest"
 )
 
@@ -131,20 +132,7 @@ func TestRender(t *testing.T) {
 			}
 			configName := configs[0].GetName()
 			in := Input{Canary: c, Target: target, Configs: configs, Apex: lookup(before, "Service", "podinfo")}
-			files, err := Component(in, tt.routing, tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			primary, err := Primary(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files[PrimaryFile] = primary
-			for name, b := range files {
-				write(t, fs, path.Join("/app", Dir(c), name), string(b))
-			}
-			write(t, fs, "/app/kustomization.yaml", tt.kust+"components:\n- "+Dir(c)+"\n")
-			after := render(t, fs)
+			after := renderWith(t, fs, tt.kust, c, componentFiles(t, in, tt.routing, tt.opts))
 
 			// The primary Deployment selects and labels its own pods, and
 			// uses the primary copy of the ConfigMap.
@@ -201,6 +189,17 @@ func TestRender(t *testing.T) {
 			}
 		})
 	}
+}
+
+// renderWith writes the component files into /app's component folder,
+// wires the folder into /app's kustomization kust, and renders /app.
+func renderWith(t *testing.T, fs filesys.FileSystem, kust string, c *api.Canary, files map[string][]byte) []*yaml.RNode {
+	t.Helper()
+	for name, b := range files {
+		write(t, fs, path.Join("/app", Dir(c), name), string(b))
+	}
+	write(t, fs, "/app/kustomization.yaml", kust+"components:\n- "+Dir(c)+"\n")
+	return render(t, fs)
 }
 
 func write(t *testing.T, fs filesys.FileSystem, name, content string) {

@@ -2,43 +2,112 @@ package templates
 
 import (
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-// A router renders the traffic-routing objects of one provider into one
-// file. They are the only objects that depend on the weights, so a weight
-// step changes that file and nothing else.
+// A router generates the traffic-routing objects of one provider, as
+// Flagger's router of that provider creates them, into one file of the
+// component. They are the only objects that depend on the routing, so a
+// weight step changes that file and nothing else. A router also reads the
+// routing back from rendered objects (the render check).
 type router interface {
-	// file is the name of the file the objects go to.
+	// file is the component file the objects go to; "" for a provider
+	// without router objects (kubernetes).
 	file() string
-	// objects returns the router objects for the given routing.
-	objects(c *api.Canary, n names, r Routing) ([]*yaml.Node, error)
+	// objects returns the router objects for the routing. src is the
+	// app's object named by source, or nil.
+	objects(c *api.Canary, n names, src *yaml.RNode, r Routing, o Options) ([]*yaml.Node, error)
+	// weights reads the routing from the app's rendered objects.
+	weights(objs []*yaml.RNode, c *api.Canary) (Routed, error)
+	// check returns the problems of the canary's fields this router
+	// needs, for validation.
+	check(c *api.Canary) []problem
+	// source names the object of the app the router copies (an Ingress,
+	// an ApisixRoute, a Gloo Upstream), or nil.
+	source(c *api.Canary) *SourceRef
 }
 
-// routers maps spec.provider to its router.
-var routers = map[string]router{
-	"istio": istioRouter{},
+// SourceRef is an object of the app a router derives its objects from,
+// named by a field of the canary.
+type SourceRef struct {
+	// Field is the canary field that names the object ("spec.ingressRef").
+	Field string
+	// Kind, Namespace and Name identify the object.
+	Kind, Namespace, Name string
+	// Optional sources may be missing from the app.
+	Optional bool
 }
 
-// RouterFile returns the name of the file that holds the router objects of
-// a provider, or "" for a provider that is not supported yet.
+// problem is a validation problem of one field.
+type problem struct {
+	field, msg string
+}
+
+// noSource and noChecks are the defaults of routers that read no object of
+// the app and need no field beyond the service.
+type noSource struct{}
+
+func (noSource) source(*api.Canary) *SourceRef { return nil }
+
+type noChecks struct{}
+
+func (noChecks) check(*api.Canary) []problem { return nil }
+
+// RouterFile returns the name of the component file that holds the router
+// objects of a provider; "" for a provider that has none (kubernetes) or
+// that is unknown.
 func RouterFile(provider string) string {
-	if r, ok := routers[provider]; ok {
-		return r.file()
+	if p, err := Lookup(provider); err == nil {
+		return p.r.file()
 	}
 	return ""
 }
 
-func routerFor(c *api.Canary) (router, error) {
-	if r, ok := routers[c.Spec.Provider]; ok {
-		return r, nil
+// Source returns the object of the app that the canary's router derives
+// its objects from (spec.ingressRef for nginx and skipper, spec.routeRef
+// for apisix, spec.upstreamRef for gloo), or nil when it reads none.
+// Input.Source must hold that object.
+func Source(c *api.Canary) *SourceRef {
+	p, err := Lookup(c.Spec.Provider)
+	if err != nil {
+		return nil
 	}
-	return nil, fmt.Errorf("canary %s: spec.provider: provider %q is %w (supported: %s)",
-		c.ID(), c.Spec.Provider, ErrNotSupported, strings.Join(slices.Sorted(maps.Keys(routers)), ", "))
+	return p.r.source(c)
+}
+
+// Routed is a routing read back from rendered objects.
+type Routed struct {
+	Routing
+	// Object names the object the weights were read from, as errors do
+	// ("VirtualService test/podinfo").
+	Object string
+}
+
+// ReadRouting reads the routing of a canary from its app's rendered
+// objects: the weights (and mirroring) its router objects carry.
+func ReadRouting(objs []*yaml.RNode, c *api.Canary) (Routed, error) {
+	p, err := Lookup(c.Spec.Provider)
+	if err != nil {
+		return Routed{}, fmt.Errorf("canary %s: %w", c.ID(), err)
+	}
+	return p.r.weights(objs, c)
+}
+
+// CheckRouting reads the routing of a canary from its app's rendered
+// objects and compares it with the routing it should have.
+func CheckRouting(objs []*yaml.RNode, c *api.Canary, want Routing) error {
+	got, err := ReadRouting(objs, c)
+	if err != nil {
+		return err
+	}
+	if got.PrimaryWeight != want.PrimaryWeight || got.CanaryWeight != want.CanaryWeight {
+		return fmt.Errorf("rendered %s routes %d/%d, want %d/%d", got.Object, got.PrimaryWeight, got.CanaryWeight, want.PrimaryWeight, want.CanaryWeight)
+	}
+	if got.Mirror != want.Mirror {
+		return fmt.Errorf("rendered %s mirrors %v, want %v", got.Object, got.Mirror, want.Mirror)
+	}
+	return nil
 }

@@ -3,28 +3,31 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitcanary/gitcanary/fixtures"
 	"github.com/gitcanary/gitcanary/fixtures/demo"
 )
 
 func newDemoCommand() *cobra.Command {
 	var plain, keep bool
-	var prometheus, metricsAddr string
+	var prometheus, metricsAddr, provider string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole GitOps loop on this machine: config repo, simulated cluster, Prometheus, gitcanary",
 		Long: `demo makes a bare config repository from the sample podinfo app, starts a simulated
 cluster (a Flux stand-in that renders the repo with kustomize, podinfo-like workloads, a mesh
-that splits load by the VirtualService weights and records Istio telemetry), an embedded
-PromQL engine scraping it, and the real gitcanary reconcile loop. Then it plays CI: a healthy
-release is promoted, a faulty one is rolled back and reverted in Git, a fixed one is promoted.`,
+that splits load by the router objects' weights and records each provider's telemetry), an
+embedded PromQL engine scraping it, and the real gitcanary reconcile loop. Then it plays CI: a
+healthy release is promoted, a faulty one is rolled back and reverted in Git, a fixed one is
+promoted. --provider picks the sample app's provider (Istio by default).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep}
+			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, Provider: provider}
 			if prometheus != "" {
 				// A real Prometheus scrapes the mesh at --metrics-addr.
 				opts.MetricsAddr = metricsAddr
@@ -42,6 +45,7 @@ release is promoted, a faulty one is rolled back and reverted in Git, a fixed on
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the config repository to look around afterwards")
 	cmd.Flags().StringVar(&prometheus, "prometheus", "", "query this Prometheus instead of the embedded engine; it must scrape --metrics-addr")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9797", "where the simulated mesh serves /metrics when --prometheus is set")
+	cmd.Flags().StringVar(&provider, "provider", fixtures.DefaultProvider, "provider of the sample app's Canary: "+strings.Join(fixtures.SampleProviders(), ", "))
 	return cmd
 }
 

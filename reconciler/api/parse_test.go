@@ -65,8 +65,6 @@ func TestParseErrorsNameFileDocumentAndField(t *testing.T) {
 	tests := []struct {
 		name, from, to, want string
 	}{
-		{"unknown provider", "  service:", "  provider: nope\n  service:", `canary.yaml: document 1 (Canary prod/podinfo): spec.provider: unknown provider "nope"`},
-		{"unsupported provider", "  service:", "  provider: linkerd\n  service:", `spec.provider: provider "linkerd" is not supported yet (supported: istio)`},
 		{"step weight zero", "stepWeight: 5", "stepWeight: 0", "spec.analysis.stepWeight: is required"},
 		{"step weight too big", "stepWeight: 5", "stepWeight: 101", "spec.analysis.stepWeight: must be between 1 and 100, got 101"},
 		{"missing target", "    name: podinfo\n  service", "  service", "spec.targetRef.name: is required"},
@@ -104,7 +102,7 @@ func TestParseKeepsGoodDocumentsPastBadOnes(t *testing.T) {
 
 func TestDefaultProviderFromFlag(t *testing.T) {
 	cs, err := ParseCanaries("c.yaml", []byte(v1alpha3), "linkerd")
-	if err == nil || !strings.Contains(err.Error(), "not supported yet") || len(cs) != 0 {
+	if err != nil || len(cs) != 1 || cs[0].Spec.Provider != "linkerd" {
 		t.Fatalf("--provider linkerd must apply to canaries without spec.provider: %v", err)
 	}
 }

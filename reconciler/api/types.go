@@ -82,6 +82,8 @@ type CanarySpec struct {
 	TargetRef               CrossRef        `json:"targetRef"`
 	AutoscalerRef           *AutoscalerRef  `json:"autoscalerRef,omitempty"`
 	IngressRef              *CrossRef       `json:"ingressRef,omitempty"`
+	UpstreamRef             *UpstreamRef    `json:"upstreamRef,omitempty"`
+	RouteRef                *CrossRef       `json:"routeRef,omitempty"`
 	Service                 Service         `json:"service"`
 	Analysis                *Analysis       `json:"analysis,omitempty"`
 	CanaryAnalysis          *Analysis       `json:"canaryAnalysis,omitempty"`
@@ -98,6 +100,13 @@ type CrossRef struct {
 	APIVersion string `json:"apiVersion,omitempty"`
 	Kind       string `json:"kind"`
 	Name       string `json:"name"`
+}
+
+// UpstreamRef references the Gloo Upstream whose settings the generated
+// Upstreams copy (Flagger's CrossNamespaceObjectReference).
+type UpstreamRef struct {
+	CrossRef  `json:",inline"`
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // AutoscalerRef references the target's HorizontalPodAutoscaler.
@@ -119,6 +128,9 @@ type Service struct {
 	PortName      string          `json:"portName,omitempty"`
 	TargetPort    json.RawMessage `json:"targetPort,omitempty"`
 	AppProtocol   string          `json:"appProtocol,omitempty"`
+	Delegation    bool            `json:"delegation,omitempty"`
+	MeshName      string          `json:"meshName,omitempty"`
+	Backends      []string        `json:"backends,omitempty"`
 	PortDiscovery bool            `json:"portDiscovery,omitempty"`
 	Gateways      []string        `json:"gateways,omitempty"`
 	GatewayRefs   []any           `json:"gatewayRefs,omitempty"`

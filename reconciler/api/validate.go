@@ -21,19 +21,6 @@ const (
 	MetricRequestDuration    = "request-duration"
 )
 
-// SupportedProviders are the routers gitcanary generates today.
-var SupportedProviders = []string{"istio"}
-
-// knownProviders are Flagger's providers: named in errors as "not supported
-// yet" rather than "unknown".
-var knownProviders = map[string]bool{
-	"istio": true, "linkerd": true, "appmesh": true, "appmesh:v1beta2": true,
-	"contour": true, "gloo": true, "nginx": true, "skipper": true, "traefik": true,
-	"osm": true, "kuma": true, "gatewayapi": true, "gatewayapi:v1": true,
-	"gatewayapi:v1beta1": true, "smi": true, "smi:v1alpha1": true, "smi:v1alpha2": true,
-	"smi:v1alpha3": true, "apisix": true, "knative": true, "kubernetes": true,
-}
-
 // SupportedTargetKinds are the workload kinds gitcanary can canary today.
 var SupportedTargetKinds = []string{"Deployment"}
 
@@ -121,11 +108,6 @@ func (c *Canary) Validate() error {
 	s := &c.Spec
 	if c.Metadata.Name == "" {
 		add("metadata.name", "is required")
-	}
-	if !knownProviders[s.Provider] {
-		add("spec.provider", "unknown provider %q (supported: %s)", s.Provider, strings.Join(SupportedProviders, ", "))
-	} else if !contains(SupportedProviders, s.Provider) {
-		add("spec.provider", "provider %q is not supported yet (supported: %s)", s.Provider, strings.Join(SupportedProviders, ", "))
 	}
 	switch {
 	case s.TargetRef.Name == "":

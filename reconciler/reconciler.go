@@ -249,6 +249,8 @@ type decided struct {
 	proposal *pendingProposal
 	// unmeasured reports metric checks that could not be measured.
 	unmeasured error
+	// gate is what the sync gate said on this tick, if it was asked.
+	gate *machine.Gate
 }
 
 // isolated is reconcile for one canary, so that its failure cannot take the
@@ -336,6 +338,9 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		r.metrics.analysed(c, time.Since(began), values)
 	}
 	d.from = st.Phase
+	if g := d.gate; d.Commit && g != nil && g.Open {
+		log.Info("sync gate open", "gate", g.Detail, "waited", g.Since.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
+	}
 	if d.Proposal != nil || d.Close != nil {
 		d.proposal = &pendingProposal{canary: c, ob: ob, wait: d.Status, proposal: d.Proposal, close: d.Close}
 	}
@@ -412,10 +417,8 @@ func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, h
 			if err != nil {
 				return out, err
 			}
-			if g.Open {
-				r.log.Info("sync gate open", "canary", c.Key(), "gate", g.Detail, "waited", g.Since.Sub(st.LastTransitionTime).Round(time.Millisecond).String())
-			}
 			obs.Gate = &g
+			out.gate = &g
 		case machine.NeedMetrics:
 			if obs.Metrics != nil {
 				return out, again

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"time"
 
@@ -64,6 +65,27 @@ func WithQuerier(q analysis.Querier) Option { return func(r *Reconciler) { r.que
 // maxGateLog bounds the history walked to find a canary's last commit.
 const maxGateLog = 1000
 
+// revisionsVar is the sync-gate query's variable for the commits that
+// hold the canary's last commit: the revisions whose apply opens the gate.
+var revisionsVar = regexp.MustCompile(`\{\{\s*revisions\s*\}\}`)
+
+// commitsSince returns the SHAs of the first-parent commits from head back
+// to since, both included: the heads the GitOps agent may have applied
+// that hold the canary's last commit, for `{{ revisions }}` in a gate's
+// query (e.g. revision=~"main@sha1:({{ revisions }})" on Flux's
+// gotk_resource_info).
+func (r *Reconciler) commitsSince(ctx context.Context, head, since plumbing.Hash) []string {
+	var out []string
+	_ = r.repo.Log(ctx, head, func(c *object.Commit) error {
+		out = append(out, c.Hash.String())
+		if c.Hash == since || len(out) >= maxGateLog {
+			return gitops.ErrStopLog
+		}
+		return nil
+	})
+	return out
+}
+
 // lastCommitOf returns the newest commit, from head back, that is a
 // transition of canary id; head when none is found nearby.
 func (r *Reconciler) lastCommitOf(ctx context.Context, head plumbing.Hash, id string) plumbing.Hash {
@@ -121,7 +143,8 @@ func (r *Reconciler) syncGate(ctx context.Context, c *api.Canary, st api.Status,
 		// The first time, since the last commit, at which the query had a
 		// value: that is when the gate opened.
 		window := int(math.Ceil(now.Sub(st.LastTransitionTime).Seconds())) + 1
-		q := fmt.Sprintf("min(min_over_time(timestamp((%s))[%ds:1s]))", g.Query, window)
+		query := revisionsVar.ReplaceAllLiteralString(g.Query, strings.Join(r.commitsSince(ctx, head, sha), "|"))
+		q := fmt.Sprintf("min(min_over_time(timestamp((%s))[%ds:1s]))", query, window)
 		v, err := r.querier.Query(ctx, q, now)
 		if errors.Is(err, analysis.ErrNoValuesFound) {
 			return machine.Gate{}, nil

@@ -655,3 +655,57 @@ func TestSyncGateReleaseDuringFinalisingIsBounded(t *testing.T) {
 		t.Errorf("the rollback did not put the promoted 6.0.1 back:\n%s", dep)
 	}
 }
+
+// TestSyncGateOnFluxRevision: a prometheus gate on Flux's gotk_resource_info
+// opens when Flux reports Ready on a revision that holds the canary's last
+// commit — that commit or a later head — through `{{ revisions }}`; a Ready
+// on an older revision keeps it closed.
+func TestSyncGateOnFluxRevision(t *testing.T) {
+	prom, err := promsim.New(promsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prom.Close() })
+	reg := prometheus.NewRegistry()
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gotk_resource_info"}, []string{"customresource_kind", "name", "ready", "revision"})
+	reg.MustRegister(info)
+	prom.AddTarget("kube-state-metrics", reg)
+	const gate = `  gitops:
+    syncGate:
+      type: prometheus
+      query: 'gotk_resource_info{customresource_kind="Kustomization",name="apps",ready="True",revision=~"main@sha1:({{ revisions }})"}'
+      timeout: 5m
+`
+	w := newGateWorld(t, gate, func(*world) []Option { return []Option{WithQuerier(prom)} })
+	applied := func(sha string) {
+		info.Reset()
+		info.WithLabelValues("Kustomization", "apps", "True", "main@sha1:"+sha).Set(1)
+		if err := prom.Scrape(context.Background(), w.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.pass(0)
+	applied(w.head())
+	bumpImage(w.world, "6.0.1")
+	w.setChecks(pass)
+	w.pass(tick)
+	if got := w.lastSubject(); got != "New revision detected! Scaling up podinfo.test" {
+		t.Fatalf("got %q", got)
+	}
+	// Flux is still on the revision before: closed.
+	for range 3 {
+		w.now = w.now.Add(tick)
+		applied(gitRun(t, w.remote, "rev-parse", "main~1"))
+		w.idle(0, "Flux applied an older revision")
+	}
+	// CI pushes on top; Flux applies that later head, which holds the
+	// canary's commit: open.
+	w.ciCommit("docs", func(dir string) { gateAppend(t, dir, "clusters/demo/apps.yaml", "# docs\n") })
+	applied(w.head())
+	w.now = w.now.Add(tick)
+	applied(w.head())
+	w.pass(0)
+	if got := w.lastSubject(); got != "Starting canary analysis for podinfo.test" {
+		t.Fatalf("after Flux applied a later head: %q\n%s", got, w.logs)
+	}
+}

@@ -391,3 +391,30 @@ func parseMetricNumber(s string) (float64, string, bool) {
 	}
 	return 0, "", false
 }
+
+// TargetImages renders the app of each canary of snap as its owner wrote it
+// (without the generated component, with Flux's post-build substitution)
+// and returns its target's container images by canary ID
+// ("namespace/name"): what the canary runs or rolls out. A canary whose app
+// does not render has its error instead.
+func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo) (map[string][]string, map[string]error) {
+	s := newScanner("", provider)
+	s.scan(snap)
+	fsys := gitops.NewFS(snap)
+	images, errs := map[string][]string{}, map[string]error{}
+	for _, info := range canaries {
+		c := info.Canary
+		pb, err := postBuildFor(s.flux, c.Source.AppDir)
+		if err != nil {
+			errs[c.ID()] = err
+			continue
+		}
+		ob, err := observe(snap, fsys, c, pb)
+		if err != nil {
+			errs[c.ID()] = err
+			continue
+		}
+		images[c.ID()] = containerImages(ob.in.Target)
+	}
+	return images, errs
+}

@@ -32,7 +32,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand())
+	root.AddCommand(newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand(), newUICommand())
 	for _, action := range []string{"promote", "abort", "pause", "resume"} {
 		root.AddCommand(newRequestCommand(action))
 	}

@@ -77,19 +77,26 @@ type area struct {
 func newChart(title, ylabel string, xr timeRange, height vg.Length) *chart {
 	p := plot.New()
 	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = 12
+	p.Title.TextStyle.Font = sans(12)
 	p.Y.Label.Text = ylabel
-	p.Y.Label.TextStyle.Font.Size = 10
+	p.Y.Label.TextStyle.Font = sans(10)
+	p.X.Tick.Label.Font, p.Y.Tick.Label.Font = sans(10), sans(10)
 	p.Y.Tick.Marker = plainTicks{}
 	p.X.Min, p.X.Max = xr.min, xr.max
 	p.X.Tick.Marker = plot.TimeTicks{Format: xr.format()}
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
-	leg.TextStyle.Font = font.From(plot.DefaultFont, 10)
+	leg.TextStyle.Font = sans(10)
 	leg.ThumbnailWidth = vg.Points(14)
 	leg.Padding = vg.Points(3)
 	return &chart{p: p, legend: leg, height: height}
+}
+
+// sans is the plots' font (the SVG names it; a browser without it uses
+// its own sans-serif).
+func sans(size vg.Length) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
 }
 
 // plainTicks are plot.DefaultTicks labelled with the digits they need:
@@ -151,7 +158,7 @@ func (c *chart) labels(xys plotter.XYs, texts []string, col color.Color) {
 		return
 	}
 	for i := range l.TextStyle {
-		l.TextStyle[i].Font.Size = 9
+		l.TextStyle[i].Font = sans(9)
 		l.TextStyle[i].Color = col
 	}
 	l.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(4)}
@@ -166,6 +173,8 @@ func render(charts ...*chart) (figure, error) {
 	}
 	canvas := vgsvg.New(plotWidth, h)
 	dc := draw.New(canvas)
+	dc.SetColor(color.White) // legends included: readable on a dark page
+	dc.Fill(dc.Rectangle.Path())
 	fig := figure{Width: px(plotWidth), Height: px(h)}
 	top := h
 	for _, c := range charts {

@@ -142,3 +142,46 @@ func Linear(values, ys []float64) (func(float64) float64, error) {
 	}
 	return at, nil
 }
+
+// PlotPoint is a point of a plot's image map: its centre in CSS pixels and
+// the value it says it plots ("60.00%", "20ms", "25").
+type PlotPoint struct {
+	X, Y  float64
+	Value string
+}
+
+// CheckPoints checks a plot's points against its SVG: a glyph is drawn at
+// each, all on one linear scale with larger values higher; with a
+// threshold (non-zero), a dashed line runs where that scale puts it.
+func CheckPoints(svg string, points []PlotPoint, threshold float64) error {
+	glyphs, err := GlyphCenters(svg)
+	if err != nil {
+		return err
+	}
+	var values, ys []float64
+	for _, p := range points {
+		g, ok := GlyphAt(glyphs, Point{p.X, p.Y})
+		if !ok {
+			return fmt.Errorf("no glyph drawn at point %s (%v,%v)", p.Value, p.X, p.Y)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSuffix(p.Value, "%"), "ms"), 64)
+		if err != nil {
+			return fmt.Errorf("point value %q: %w", p.Value, err)
+		}
+		values, ys = append(values, v), append(ys, g.Y)
+	}
+	at, err := Linear(values, ys)
+	if err != nil || threshold == 0 {
+		return err
+	}
+	lines, err := DashedLines(svg)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if math.Abs(l.Y1-at(threshold)) < 0.1 {
+			return nil
+		}
+	}
+	return fmt.Errorf("dashed lines %v; the threshold %v belongs at y %.2f", lines, threshold, at(threshold))
+}

@@ -56,29 +56,6 @@ func plotOn(t *testing.T, page, name string) (src string, areas []area) {
 	return src, areas
 }
 
-// rolloutCommits lists the canary's commits after the CI commit subject
-// from, oldest first, as "sha weight subject" read by git itself.
-func rolloutCommits(t *testing.T, bare, from string) [][]string {
-	t.Helper()
-	out := git(t, bare, "log", "--reverse", "--format=%H%x09%(trailers:key=Canary-Weight,valueonly,separator=)%x09%s", "main")
-	var rows [][]string
-	started := false
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.SplitN(line, "\t", 3)
-		if f[2] == from {
-			started, rows = true, nil
-			continue
-		}
-		if started && f[1] == "" {
-			break // the next CI commit
-		}
-		if started {
-			rows = append(rows, f)
-		}
-	}
-	return rows
-}
-
 // TestPages runs the page tests on one world of two rollouts.
 func TestPages(t *testing.T) {
 	w := twoRollouts(t)
@@ -93,11 +70,11 @@ func TestPages(t *testing.T) {
 // scale, with the threshold line where that scale puts the threshold.
 func testRolloutPlots(t *testing.T, w *world) {
 	u := w.ui(DefaultOptions())
-	commits := rolloutCommits(t, w.bare, "Bump podinfo to 6.0.2")
+	commits := RolloutCommits(t, w.bare, "Bump podinfo to 6.0.2")
 	if len(commits) != 6 {
 		t.Fatalf("the failed rollout has %d commits, want 6: %v", len(commits), commits)
 	}
-	code, page := u.get(t, "/canaries/test/podinfo/rollouts/"+commits[0][0][:12])
+	code, page := u.get(t, "/canaries/test/podinfo/rollouts/"+commits[0].SHA[:12])
 	if code != http.StatusOK {
 		t.Fatalf("rollout page: %d\n%s", code, page)
 	}
@@ -107,17 +84,14 @@ func testRolloutPlots(t *testing.T, w *world) {
 		t.Fatalf("%d weight points, want one per commit (%d)", len(areas), len(commits))
 	}
 	for i, c := range commits {
-		if areas[i].SHA != c[0] || areas[i].Value != c[1] {
-			t.Errorf("point %d: weight %s of %s, want %s of %s (%s)", i, areas[i].Value, areas[i].SHA[:7], c[1], c[0][:7], c[2])
+		if areas[i].SHA != c.SHA || areas[i].Value != c.Weight {
+			t.Errorf("point %d: weight %s of %.7s, want %s of %.7s (%s)", i, areas[i].Value, areas[i].SHA, c.Weight, c.SHA, c.Subject)
 		}
-		if !strings.Contains(page, `id="c-`+c[0][:12]+`"`) {
-			t.Errorf("no row for commit %s", c[0][:7])
+		if !strings.Contains(page, `id="c-`+c.SHA[:12]+`"`) {
+			t.Errorf("no row for commit %.7s", c.SHA)
 		}
 	}
-	weights, _ := checkPlot(t, u, src, areas, 0)
-	if weights != nil {
-		t.Fatalf("weights should not give a threshold")
-	}
+	checkPlot(t, u, src, areas, 0)
 
 	src, areas = plotOn(t, page, "request-success-rate")
 	var got []string
@@ -127,9 +101,7 @@ func testRolloutPlots(t *testing.T, w *world) {
 	if want := "100.00% 60.00% 55.00%"; strings.Join(got, " ") != want {
 		t.Errorf("success rate points %q, want %q", strings.Join(got, " "), want)
 	}
-	if _, thresholdY := checkPlot(t, u, src, areas, 99); thresholdY == nil {
-		t.Error("no threshold line at 99%")
-	}
+	checkPlot(t, u, src, areas, 99)
 	if _, areas := plotOn(t, page, "request-duration"); len(areas) != 3 || areas[0].Value != "20ms" {
 		t.Errorf("request-duration points: %+v", areas)
 	}
@@ -140,56 +112,22 @@ func testRolloutPlots(t *testing.T, w *world) {
 	}
 }
 
-// checkPlot fetches a plot's SVG and checks its image map against it:
-// each point is drawn where the map says, all on one linear scale. With a
-// threshold, it returns the dashed line found where the scale puts it.
-func checkPlot(t *testing.T, u *testUI, src string, areas []area, threshold float64) (scale func(float64) float64, line *Segment) {
+// checkPlot fetches a plot's SVG and checks its image map against it
+// (CheckPoints).
+func checkPlot(t *testing.T, u *testUI, src string, areas []area, threshold float64) {
 	t.Helper()
 	resp, svg := u.fetch(t, src)
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "image/svg+xml" {
 		t.Fatalf("%s: %d %s", src, resp.StatusCode, ct)
 	}
-	glyphs, err := GlyphCenters(string(svg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var values, ys []float64
+	var points []PlotPoint
 	for _, a := range areas {
-		g, ok := GlyphAt(glyphs, Point{float64(a.X), float64(a.Y)})
-		if !ok {
-			t.Errorf("%s: no glyph drawn at point %q (%d,%d)", src, a.Value, a.X, a.Y)
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSuffix(a.Value, "%"), "ms"), 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		values, ys = append(values, v), append(ys, g.Y)
+		points = append(points, PlotPoint{float64(a.X), float64(a.Y), a.Value})
 	}
-	if threshold == 0 {
-		if _, err := Linear(values, ys); err != nil {
-			t.Errorf("%s: %v", src, err)
-		}
-		return nil, nil
+	if err := CheckPoints(svg, points, threshold); err != nil {
+		t.Errorf("%s: %v", src, err)
 	}
-	at, err := Linear(values, ys)
-	if err != nil {
-		t.Fatalf("%s: %v", src, err)
-	}
-	lines, err := DashedLines(string(svg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range lines {
-		if abs(l.Y1-at(threshold)) < 0.1 {
-			return at, &l
-		}
-	}
-	t.Errorf("%s: dashed lines at %v, the threshold %v belongs at y %.2f", src, lines, threshold, at(threshold))
-	return at, nil
 }
-
-func abs(f float64) float64 { return max(f, -f) }
 
 // testOverviewAndCanaryPage: the overview lists the canary with what Git
 // says of it (filters included); its page lists both rollouts and the
@@ -251,7 +189,7 @@ func TestLive(t *testing.T) {
 			}
 		}
 	}()
-	if h := <-heads; h != git(t, w.bare, "rev-parse", "main") {
+	if h := <-heads; h != Git(t, w.bare, "rev-parse", "main") {
 		t.Fatalf("first event %s, want the head", h)
 	}
 
@@ -411,7 +349,7 @@ func testGitTokenNeverShown(t *testing.T, w *world) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	tu := &testUI{Server: s, url: srv.URL}
-	first := rolloutCommits(t, w.bare, "Bump podinfo to 6.0.2")[0][0][:12]
+	first := RolloutCommits(t, w.bare, "Bump podinfo to 6.0.2")[0].SHA[:12]
 	_, overview := tu.get(t, "/")
 	if shown := strings.Replace(remote, "http://", "http://redacted@", 1); !strings.Contains(overview, shown) {
 		t.Errorf("the header does not name %s", shown)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -101,6 +102,9 @@ func (srv *Server) refresh(ctx context.Context) error {
 	fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	head, err := srv.fetch.Fetch(fctx)
 	cancel()
+	if errors.Is(err, gitops.ErrBranchNotFound) {
+		head, err = plumbing.ZeroHash, nil // no commit yet: nothing to show
+	}
 	now := srv.now()
 	s := srv.state
 	s.mu.Lock()

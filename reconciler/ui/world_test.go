@@ -48,8 +48,8 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	dir := t.TempDir()
 	w := &world{t: t, bare: filepath.Join(dir, "config.git"), ci: filepath.Join(dir, "ci"), now: t0, rates: []float64{100}, latency: 20}
-	git(t, dir, "init", "-q", "--bare", "-b", "main", w.bare)
-	git(t, dir, "clone", "-q", w.bare, w.ci)
+	Git(t, dir, "init", "-q", "--bare", "-b", "main", w.bare)
+	Git(t, dir, "clone", "-q", w.bare, w.ci)
 	if err := os.CopyFS(w.ci, fixtures.ConfigRepo()); err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +82,8 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-// git runs the git CLI in dir as CI would, with no user configuration.
-func git(t *testing.T, dir string, args ...string) string {
+// Git runs the git CLI in dir as CI would, with no user configuration.
+func Git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -99,9 +99,9 @@ func git(t *testing.T, dir string, args ...string) string {
 // push commits everything in CI's clone as author and pushes.
 func (w *world) push(msg, author string) {
 	w.t.Helper()
-	git(w.t, w.ci, "add", "-A")
-	git(w.t, w.ci, "-c", "user.name="+author, "commit", "-q", "--author", author+" <ci@example.com>", "--date", w.now.Format(time.RFC3339), "-m", msg)
-	git(w.t, w.ci, "push", "-q", "origin", "main")
+	Git(w.t, w.ci, "add", "-A")
+	Git(w.t, w.ci, "-c", "user.name="+author, "commit", "-q", "--author", author+" <ci@example.com>", "--date", w.now.Format(time.RFC3339), "-m", msg)
+	Git(w.t, w.ci, "push", "-q", "origin", "main")
 }
 
 var imageTag = regexp.MustCompile(`podinfo:[0-9.]+`)
@@ -109,7 +109,7 @@ var imageTag = regexp.MustCompile(`podinfo:[0-9.]+`)
 // bump sets podinfo's image tag, as CI does.
 func (w *world) bump(tag string) {
 	w.t.Helper()
-	git(w.t, w.ci, "pull", "-q", "--ff-only")
+	Git(w.t, w.ci, "pull", "-q", "--ff-only")
 	p := filepath.Join(w.ci, "apps/podinfo/deployment.yaml")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -153,13 +153,13 @@ func (w *world) rollout(tag string) api.Phase {
 			return st.Phase
 		}
 	}
-	w.t.Fatalf("rollout of %s did not end:\n%s", tag, git(w.t, w.bare, "log", "--oneline", "-20", "main"))
+	w.t.Fatalf("rollout of %s did not end:\n%s", tag, Git(w.t, w.bare, "log", "--oneline", "-20", "main"))
 	return ""
 }
 
 func (w *world) status() api.Status {
 	w.t.Helper()
-	data := git(w.t, w.bare, "show", "main:apps/podinfo/gitcanary/podinfo/status.yaml")
+	data := Git(w.t, w.bare, "show", "main:apps/podinfo/gitcanary/podinfo/status.yaml")
 	st, err := api.UnmarshalStatus("status.yaml", []byte(data), w.now)
 	if err != nil {
 		w.t.Fatal(err)
@@ -221,4 +221,32 @@ func (u *testUI) fetch(t *testing.T, path string) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	return resp, string(b)
+}
+
+// Commit is a commit of a rollout as git itself reads it.
+type Commit struct{ SHA, Weight, Subject string }
+
+// RolloutCommits returns the first-parent commits that followed the (last)
+// CI commit subject from, up to the next CI commit (one without a
+// Canary-Weight trailer), oldest first.
+func RolloutCommits(t *testing.T, bare, from string) []Commit {
+	t.Helper()
+	out := Git(t, bare, "log", "--reverse", "--first-parent", "--format=%H%x09%(trailers:key=Canary-Weight,valueonly,separator=)%x09%s", "main")
+	var rows []Commit
+	started := false
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.SplitN(line, "\t", 3)
+		switch {
+		case f[2] == from:
+			started, rows = true, nil
+		case started && f[1] == "":
+			started = false
+		case started:
+			rows = append(rows, Commit{f[0], f[1], f[2]})
+		}
+	}
+	if len(rows) == 0 {
+		t.Fatalf("no commits after %q:\n%s", from, out)
+	}
+	return rows
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 
 	"github.com/fluxcd/pkg/runtime/logger"
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"github.com/gitcanary/gitcanary/reconciler/ui"
@@ -39,7 +37,7 @@ $GITCANARY_UI_PASSWORD) or a bearer token (--ui-token-file or $GITCANARY_UI_TOKE
 			var fetch ui.Fetcher = repo
 			if repo.URL() == "" {
 				// A local clone without origin: shown as it is.
-				fetch = ui.FetchFunc(func(context.Context) (plumbing.Hash, error) { return repo.Head(), nil })
+				fetch = ui.HeadOf(repo)
 			}
 			srv, err := ui.New(repo, fetch, opts, logger.NewLogger(logOpts))
 			if err != nil {

@@ -11,9 +11,10 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler"
 )
 
-// weightChart plots a rollout's canary weight, one point per commit, with
-// its failed checks, the approval pull requests merged, the manual
-// requests and the steps a sync gate held.
+// weightChart plots a rollout's canary weight, one point per commit (a
+// transition an approval pull request brought in at its merge), with its
+// failed checks, the merges, the manual requests and the steps a sync
+// gate held.
 func weightChart(canary string, threshold int, steps []reconciler.Transition) *chart {
 	title := "Canary weight of " + canary
 	if n := len(steps); n > 0 {
@@ -28,6 +29,9 @@ func weightChart(canary string, threshold int, steps []reconciler.Transition) *c
 	weight, failed := 0, 0
 	for _, e := range steps {
 		x := unix(e.Time)
+		if e.Merge != nil {
+			x = unix(e.Merge.Time) // it took effect when the pull request was merged
+		}
 		if e.Request != "" {
 			requests = append(requests, plotter.XY{X: x, Y: float64(weight)})
 			requestText = append(requestText, e.Request+" by "+e.Author)
@@ -44,7 +48,7 @@ func weightChart(canary string, threshold int, steps []reconciler.Transition) *c
 		}
 		failed = e.Failed
 		if m := e.Merge; m != nil {
-			merges = append(merges, plotter.XY{X: unix(m.Time), Y: y})
+			merges = append(merges, plotter.XY{X: x, Y: y})
 			mergeText = append(mergeText, mergeLabel(m))
 		}
 		if reconciler.ParseAnalysis(e.Body).SyncGate != "" {

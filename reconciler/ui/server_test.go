@@ -25,7 +25,7 @@ import (
 // twoRollouts is a world where 6.0.1 was promoted and 6.0.2 rolled back:
 // one check passed at 100%, then 60% and 55% failed (threshold 2).
 func twoRollouts(t *testing.T) *world {
-	w := newWorld(t)
+	w := newWorld(t, nil)
 	if got := w.rollout("6.0.1"); got != "Succeeded" {
 		t.Fatalf("6.0.1 ended %s", got)
 	}
@@ -167,7 +167,7 @@ func testOverviewAndCanaryPage(t *testing.T, w *world) {
 // and the re-read page shows the new commit: a manual request, with who
 // asked, escaped.
 func TestLive(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, nil)
 	u := w.ui(DefaultOptions())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -222,7 +222,7 @@ func TestLive(t *testing.T) {
 }
 
 func TestNotFoundAndReadOnly(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, nil)
 	u := w.ui(DefaultOptions())
 	for path, want := range map[string]int{
 		"/canaries/test/nope":                       404,
@@ -257,7 +257,7 @@ func TestNotFoundAndReadOnly(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, nil)
 	dir := t.TempDir()
 	pw, tok := filepath.Join(dir, "password"), filepath.Join(dir, "token")
 	os.WriteFile(pw, []byte("hunter2\n"), 0o600)

@@ -14,8 +14,7 @@ import (
 
 // Fetcher brings the repository up to date and returns the head the UI
 // shows. A *gitops.Repo is one; inside `gitcanary run`, whose reconcile
-// loop fetches already, FetchFunc(func(context.Context) (plumbing.Hash,
-// error) { return repo.Head(), nil }) reads its head without fetching.
+// loop fetches already, HeadOf(repo) reads its head without fetching.
 type Fetcher interface {
 	Fetch(ctx context.Context) (plumbing.Hash, error)
 }
@@ -25,6 +24,13 @@ type FetchFunc func(ctx context.Context) (plumbing.Hash, error)
 
 // Fetch calls f.
 func (f FetchFunc) Fetch(ctx context.Context) (plumbing.Hash, error) { return f(ctx) }
+
+// HeadOf is the Fetcher of a repository that another loop keeps fetched
+// (run's reconcile loop), or that is never fetched (a local clone without
+// origin): it returns the head as of that loop's last fetch or push.
+func HeadOf(repo *gitops.Repo) Fetcher {
+	return FetchFunc(func(context.Context) (plumbing.Hash, error) { return repo.Head(), nil })
+}
 
 // fetchTimeout bounds one fetch.
 const fetchTimeout = 30 * time.Second

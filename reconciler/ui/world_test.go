@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +45,9 @@ type world struct {
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newWorld(t *testing.T) *world {
+// newWorld makes the world; edit, when set, changes the canary file
+// before the first commit, and options configure the reconciler.
+func newWorld(t *testing.T, edit func(canary string) string, options ...reconciler.Option) *world {
 	t.Helper()
 	dir := t.TempDir()
 	w := &world{t: t, bare: filepath.Join(dir, "config.git"), ci: filepath.Join(dir, "ci"), now: t0, rates: []float64{100}, latency: 20}
@@ -52,6 +55,16 @@ func newWorld(t *testing.T) *world {
 	Git(t, dir, "clone", "-q", w.bare, w.ci)
 	if err := os.CopyFS(w.ci, fixtures.ConfigRepo()); err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		p := filepath.Join(w.ci, "apps/podinfo/canary.yaml")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(edit(string(b))), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	w.push("podinfo app with an Istio canary", "CI")
 
@@ -65,7 +78,10 @@ func newWorld(t *testing.T) *world {
 	prometheus := analysis.QuerierFunc(func(_ context.Context, q string, _ time.Time) (float64, error) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if strings.Contains(q, "istio_request_duration_milliseconds_bucket") {
+		switch {
+		case strings.Contains(q, "timestamp("): // a sync gate: true since the last commit
+			return unix(w.now.Add(-10 * time.Second)), nil
+		case strings.Contains(q, "istio_request_duration_milliseconds_bucket"):
 			return w.latency, nil
 		}
 		rate := w.rates[0]
@@ -75,7 +91,8 @@ func newWorld(t *testing.T) *world {
 		return rate, nil
 	})
 	measure := reconciler.Measure(analysis.NewEvaluator(prometheus))
-	if w.rec, err = reconciler.New(repo, opts, logr.Discard(), measure, func() time.Time { return w.now }); err != nil {
+	options = append(options, reconciler.WithQuerier(prometheus))
+	if w.rec, err = reconciler.New(repo, opts, logr.Discard(), measure, func() time.Time { return w.now }, options...); err != nil {
 		t.Fatal(err)
 	}
 	w.pass() // Initialization done!
@@ -85,15 +102,21 @@ func newWorld(t *testing.T) *world {
 // Git runs the git CLI in dir as CI would, with no user configuration.
 func Git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
+	out, err := gitOut(dir, args...)
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// gitOut is Git for a goroutine that is not the test's.
+func gitOut(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=CI", "GIT_COMMITTER_EMAIL=ci@example.com")
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(out)), err
 }
 
 // push commits everything in CI's clone as author and pushes.
@@ -147,13 +170,19 @@ func (w *world) pass() {
 func (w *world) rollout(tag string) api.Phase {
 	w.t.Helper()
 	w.bump(tag)
+	return w.passUntil(api.PhaseSucceeded, api.PhaseFailed)
+}
+
+// passUntil runs passes until the canary is in one of phases.
+func (w *world) passUntil(phases ...api.Phase) api.Phase {
+	w.t.Helper()
 	for range 30 {
 		w.pass()
-		if st := w.status(); st.Phase == api.PhaseSucceeded || st.Phase == api.PhaseFailed {
+		if st := w.status(); slices.Contains(phases, st.Phase) {
 			return st.Phase
 		}
 	}
-	w.t.Fatalf("rollout of %s did not end:\n%s", tag, Git(w.t, w.bare, "log", "--oneline", "-20", "main"))
+	w.t.Fatalf("no %v after 30 passes:\n%s", phases, Git(w.t, w.bare, "log", "--oneline", "-20", "main"))
 	return ""
 }
 

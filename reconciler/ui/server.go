@@ -203,12 +203,11 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 // find returns the canary of the request's path and its commits.
 func (s *Server) find(r *http.Request, v *view) (reconciler.CanaryInfo, []reconciler.Transition, error) {
 	ns, name := r.PathValue("ns"), r.PathValue("name")
-	info, err := reconciler.FindCanary(v.canaries, ns, name)
-	if err != nil {
-		if info.Canary == nil {
-			return info, nil, fmt.Errorf("canary %s/%s: %w", ns, name, errNotFound)
-		}
-		// In conflict with another: shown, with the conflict noted.
+	// A canary in conflict with another comes with an error, and is shown
+	// with the conflict noted.
+	info, _ := reconciler.FindCanary(v.canaries, ns, name)
+	if info.Canary == nil || info.Namespace != ns {
+		return info, nil, fmt.Errorf("canary %s/%s: %w", ns, name, errNotFound)
 	}
 	events, err := v.transitions(r.Context(), s.repo, info.Canary.ID())
 	return info, events, err

@@ -3,8 +3,10 @@ package ui
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/fixtures/gitserve"
@@ -359,5 +362,60 @@ func testGitTokenNeverShown(t *testing.T, w *world) {
 		if _, body := tu.get(t, path); strings.Contains(body, token) {
 			t.Errorf("%s shows the token", path)
 		}
+	}
+}
+
+// TestFetchError: a page asked for before the first fetch waits for it,
+// and shows its error when it fails; a later success shows the canaries.
+func TestFetchError(t *testing.T) {
+	w := newWorld(t, nil)
+	repo, err := gitops.OpenRepo(context.Background(), gitops.RepoOptions{URL: w.bare, Branch: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	failing := true
+	fetch := FetchFunc(func(ctx context.Context) (plumbing.Hash, error) {
+		if failing {
+			return plumbing.ZeroHash, errors.New("fetch main from https://redacted@git.example.com/config.git: connection refused")
+		}
+		return repo.Fetch(ctx)
+	})
+	s, err := New(repo, fetch, DefaultOptions(), logr.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	u := &testUI{Server: s, url: srv.URL}
+	type answer struct {
+		code int
+		body string
+	}
+	got := make(chan answer, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "GET", u.url+"/", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- answer{0, err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- answer{resp.StatusCode, string(b)}
+	}()
+	time.Sleep(100 * time.Millisecond) // the request waits for the first fetch
+	if err := s.refresh(context.Background()); err == nil {
+		t.Fatal("the fetch did not fail")
+	}
+	if a := <-got; a.code != http.StatusInternalServerError || !strings.Contains(a.body, "connection refused") || !strings.Contains(a.body, `class="fetched bad"`) {
+		t.Fatalf("GET / before a failed first fetch: %d\n%s", a.code, a.body)
+	}
+	failing = false
+	u.refresh()
+	if code, body := u.get(t, "/"); code != 200 || !strings.Contains(body, `<tr data-canary="test/podinfo">`) {
+		t.Errorf("after a good fetch: %d", code)
 	}
 }

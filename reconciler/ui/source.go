@@ -116,6 +116,11 @@ func (srv *Server) refresh(ctx context.Context) error {
 	s.mu.Lock()
 	s.fetched, s.fetchErr = now, err
 	same := s.cur != nil && s.cur.head == head
+	if err != nil && s.cur == nil {
+		// Pages waiting for the first fetch show its error.
+		close(s.changed)
+		s.changed = make(chan struct{})
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return err

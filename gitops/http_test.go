@@ -2,19 +2,60 @@ package gitops
 
 import (
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
-
-	"github.com/gitcanary/gitcanary/fixtures/gitserve"
 )
+
+// serveGit serves the bare repositories under root with git http-backend
+// on 127.0.0.1, accepting only basic auth with user "git" and token.
+func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int32) {
+	t.Helper()
+	backend := filepath.Join(run(t, root, "--exec-path"), "git-http-backend")
+	h := &cgi.Handler{
+		Path: backend,
+		Root: "/",
+		Env: []string{
+			"GIT_PROJECT_ROOT=" + root,
+			"GIT_HTTP_EXPORT_ALL=1",
+			"GIT_CONFIG_NOSYSTEM=1",
+			"GIT_CONFIG_GLOBAL=/dev/null",
+		},
+		InheritEnv: []string{"PATH"},
+		Stderr:     io.Discard,
+	}
+	denied = new(atomic.Int32)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "git" || p != token {
+			denied.Add(1)
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL, denied
+}
 
 func TestHTTPCloneCommitPushWithToken(t *testing.T) {
 	const token = "ghp_s3cr3tT0ken"
 	remote := newRemote(t, map[string]string{"apps/podinfo/status.yaml": "phase: Initialized\n"})
 	run(t, remote, "config", "http.receivepack", "true")
-	base, denied := gitserve.Start(t, filepath.Dir(remote), token)
+	base, denied := serveGit(t, filepath.Dir(remote), token)
 	url := base + "/" + filepath.Base(remote)
 
 	tokenFile := filepath.Join(t.TempDir(), "token")

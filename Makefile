@@ -29,15 +29,16 @@ test: deps-test
 	$(GO) test -race -short -count=1 -p 1 -timeout 20m $(PKGS)
 	$(GO) test -count=1 -p 1 -parallel 8 -timeout 20m $(PKGS)
 
-## e2e: the end-to-end scenarios only (simulated cluster; embedded engine and real Prometheus).
+## e2e: the end-to-end scenarios only (simulated cluster; embedded engine and real Prometheus;
+## the web UI in Chromium).
 e2e: deps-test
-	$(GO) test -count=1 -parallel 8 -run 'TestScenarios|TestEndToEnd' ./fixtures/demo ./cmd/gitcanary
+	$(GO) test -count=1 -parallel 8 -run 'TestScenarios|TestEndToEnd|TestBrowser' ./fixtures/demo ./cmd/gitcanary ./reconciler/ui
 
 ## unit: the fast tests only (no Prometheus server).
 unit:
 	$(GO) test -short -count=1 $(PKGS)
 
-## deps-test: install what the tests need (Debian's prometheus), or say what to install.
+## deps-test: install what the tests need (Debian's prometheus and chromium), or say what to install.
 deps-test:
 	@.ci/ensure-test-deps.sh
 

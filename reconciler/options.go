@@ -1,8 +1,10 @@
 package reconciler
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -47,6 +49,10 @@ type Options struct {
 	// UIURL is where gitcanary's web UI is served, for the links of the
 	// commit statuses on the commits that trigger rollouts.
 	UIURL string
+	// UI, when set, builds the web UI that --listen serves at / over the
+	// reconciler's own clone (reconciler/ui; set by the command, which can
+	// import it).
+	UI func(ctx context.Context, repo *gitops.Repo) (http.Handler, error)
 	// Shard is "i/n": this process handles the canaries whose hash modulo
 	// n is i.
 	Shard string

@@ -151,19 +151,24 @@ func analysisRows(events []Transition) []forge.StepRow {
 	var rows []forge.StepRow
 	weight := 0 // in effect while a commit's metrics were measured
 	for _, e := range events[start:] {
+		if e.Request != "" {
+			continue // a manual request: no weight
+		}
 		measuredAt := weight
 		weight = e.Weight
 		var ms []forge.MetricResult
-		for _, line := range strings.Split(e.Body, "\n") {
-			f := strings.Fields(line)
-			if len(f) < 4 || !strings.Contains("<= >= < >", f[2]) {
-				continue
+		for _, m := range ParseAnalysis(e.Body).Metrics {
+			if len(m.Bounds) == 0 {
+				continue // no value: no data or an error
 			}
-			passed := "yes"
-			if f[2] == "<" || f[2] == ">" {
+			passed, threshold := "yes", m.Threshold()
+			if !m.Passed {
 				passed = "no"
 			}
-			ms = append(ms, forge.MetricResult{Name: f[0], Value: f[1], Threshold: f[2] + " " + strings.Join(f[3:], " "), Passed: passed})
+			if m.Detail != "" {
+				threshold += "; " + m.Detail
+			}
+			ms = append(ms, forge.MetricResult{Name: m.Name, Value: m.Text, Threshold: threshold, Passed: passed})
 		}
 		if len(ms) > 0 {
 			rows = append(rows, forge.StepRow{Weight: measuredAt, Time: e.Time, Metrics: ms})

@@ -115,6 +115,13 @@ type Transition struct {
 	Revision string    `json:"revision"`
 	Failed   int       `json:"failedChecks"`
 	Author   string    `json:"author"`
+	// Request is the action a manual request commit asks for (trailer
+	// Canary-Request: promote, abort, pause, resume); its author asked.
+	// Such a commit has no phase, weight or revision.
+	Request string `json:"request,omitempty"`
+	// Merge is the merge of the approval pull request that brought this
+	// transition in, nil for a commit gitcanary pushed itself.
+	Merge *Merge `json:"merge,omitempty"`
 }
 
 // Events returns the commits of canary id ("namespace/name") on the first-
@@ -139,6 +146,7 @@ func events(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, id strin
 		if len(c.ParentHashes) > 1 {
 			if p, err := repo.CommitObject(c.ParentHashes[1]); err == nil {
 				if e, ok := transitionOf(p, id); ok {
+					e.Merge = mergeOf(c)
 					out = append(out, e)
 				}
 			}
@@ -177,6 +185,8 @@ func transitionOf(c *object.Commit, id string) (Transition, bool) {
 			e.Revision = t.Value
 		case TrailerFailedChecks:
 			e.Failed, _ = strconv.Atoi(t.Value)
+		case TrailerRequest:
+			e.Request = t.Value
 		}
 	}
 	return e, match
@@ -203,8 +213,8 @@ func Rollouts(events []Transition) []Rollout {
 		if strings.HasPrefix(e.Message, "New revision detected! Scaling up") {
 			out = append(out, Rollout{Started: e.Time, FirstSHA: e.SHA})
 		}
-		if len(out) == 0 {
-			continue // initialization
+		if len(out) == 0 || e.Request != "" {
+			continue // initialization; a request is honoured by a later commit
 		}
 		cur := &out[len(out)-1]
 		cur.Revision = e.Revision
@@ -214,4 +224,197 @@ func Rollouts(events []Transition) []Rollout {
 		cur.FailedChecks = max(cur.FailedChecks, e.Failed)
 	}
 	return out
+}
+
+// Merge is the merge commit of an approval pull request: gitcanary proposed
+// a transition on the pull request's branch and someone merged it.
+type Merge struct {
+	SHA  string    `json:"sha"`
+	Time time.Time `json:"time"`
+	// By is the merge commit's author: on GitHub, who merged.
+	By string `json:"by"`
+	// PullRequest is the number in GitHub's merge subject ("Merge pull
+	// request #12 from ..."), 0 when the subject has none.
+	PullRequest int `json:"pullRequest,omitempty"`
+}
+
+// mergeOf reads a merge commit as the merge of an approval pull request.
+func mergeOf(c *object.Commit) *Merge {
+	m := &Merge{SHA: c.Hash.String(), Time: c.Author.When.UTC(), By: c.Author.Name}
+	if rest, ok := strings.CutPrefix(c.Message, "Merge pull request #"); ok {
+		end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+		if end > 0 {
+			m.PullRequest, _ = strconv.Atoi(rest[:end])
+		}
+	}
+	return m
+}
+
+// Transitions returns the transitions of rollout r among events (the
+// canary's, oldest first, that Rollouts grouped): from its new revision to
+// its last commit, manual requests in between included.
+func (r Rollout) Transitions(events []Transition) []Transition {
+	first := slices.IndexFunc(events, func(e Transition) bool { return e.SHA == r.FirstSHA })
+	if first < 0 {
+		return nil
+	}
+	last := first + slices.IndexFunc(events[first:], func(e Transition) bool { return e.SHA == r.LastSHA })
+	if last < first {
+		return nil
+	}
+	return events[first : last+1]
+}
+
+// Analysis is what a transition's commit body says about the step it
+// measured: one value per metric and the sync gate's report.
+type Analysis struct {
+	Metrics []MetricValue `json:"metrics,omitempty"`
+	// SyncGate is the sync gate's line ("sync gate: kustomization/apps:
+	// reconciliation succeeded, 1.2s after the last commit"), "" when the
+	// step had no gate.
+	SyncGate string `json:"syncGate,omitempty"`
+}
+
+// MetricValue is one metric line of a commit body, as the analysis writes
+// it: "request-success-rate 99.87% >= 99%", "request-duration 1.2s > 500ms",
+// "latency 0.53 >= 0.1, <= 2", "error-rate no values found",
+// "request-success-rate 99.28% >= 99%; vs primary: median ...".
+type MetricValue struct {
+	Name string `json:"name"`
+	// Text is the value as written ("99.87%", "212ms"), "" without one.
+	Text string `json:"text,omitempty"`
+	// Value is Text in the metric's Unit: percent, milliseconds or plain.
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit,omitempty"`
+	// Bounds are the threshold range the value passed, or the one bound
+	// it missed.
+	Bounds []Bound `json:"bounds,omitempty"`
+	Passed bool    `json:"passed"`
+	// NoData is "no values found" (Skipped: onNoData: skip).
+	NoData  bool `json:"noData,omitempty"`
+	Skipped bool `json:"skipped,omitempty"`
+	// Error is the query's error.
+	Error string `json:"error,omitempty"`
+	// Detail follows the value after "; ": the baseline comparison.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Bound is one side of a metric's threshold: Op is ">=" or "<=" for a
+// passed check, "<" or ">" for the bound a failed one missed.
+type Bound struct {
+	Op    string  `json:"op"`
+	Text  string  `json:"text"`
+	Value float64 `json:"value"`
+}
+
+// Min reports whether the bound is a minimum (the value must be above it).
+func (b Bound) Min() bool { return b.Op == ">=" || b.Op == "<" }
+
+// Threshold is the bounds as written: ">= 99%", ">= 0.1, <= 2".
+func (m MetricValue) Threshold() string {
+	parts := make([]string, len(m.Bounds))
+	for i, b := range m.Bounds {
+		parts[i] = b.Op + " " + b.Text
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ParseAnalysis reads the metric values and the sync gate's line of a
+// commit body. Other lines (events, hook results) are left out.
+func ParseAnalysis(body string) Analysis {
+	var a Analysis
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "sync gate") {
+			a.SyncGate = line
+			continue
+		}
+		if m, ok := parseMetricLine(line); ok {
+			a.Metrics = append(a.Metrics, m)
+		}
+	}
+	return a
+}
+
+// parseMetricLine reads one summary line of the analysis.
+func parseMetricLine(line string) (MetricValue, bool) {
+	line, detail, _ := strings.Cut(line, "; ")
+	name, rest, ok := strings.Cut(line, " ")
+	if !ok || name == "" {
+		return MetricValue{}, false
+	}
+	m := MetricValue{Name: name, Detail: detail}
+	switch {
+	case rest == "no values found", rest == "no values found, skipped":
+		m.NoData, m.Skipped, m.Passed = true, strings.HasSuffix(rest, "skipped"), strings.HasSuffix(rest, "skipped")
+		return m, true
+	case strings.HasPrefix(rest, "error: "):
+		m.Error = strings.TrimPrefix(rest, "error: ")
+		return m, true
+	}
+	f := strings.Fields(rest)
+	if len(f) < 3 || len(f)%2 == 0 {
+		return MetricValue{}, false
+	}
+	m.Text = f[0]
+	m.Value, m.Unit, ok = parseMetricNumber(f[0])
+	if !ok {
+		return MetricValue{}, false
+	}
+	m.Passed = true
+	for i := 1; i+1 < len(f); i += 2 {
+		op, text := f[i], strings.TrimSuffix(f[i+1], ",")
+		v, _, ok := parseMetricNumber(text)
+		if !ok || !slices.Contains([]string{">=", "<=", "<", ">"}, op) {
+			return MetricValue{}, false
+		}
+		if op == "<" || op == ">" {
+			m.Passed = false
+		}
+		m.Bounds = append(m.Bounds, Bound{Op: op, Text: text, Value: v})
+	}
+	return m, true
+}
+
+// parseMetricNumber reads a value as the analysis prints it: a percentage
+// ("99.87%"), a duration ("212ms", "1.2s", in milliseconds) or a number.
+func parseMetricNumber(s string) (float64, string, bool) {
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(p, 64)
+		return v, "%", err == nil
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return v, "", true
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return float64(d) / float64(time.Millisecond), "ms", true
+	}
+	return 0, "", false
+}
+
+// TargetImages renders the app of each canary of snap as its owner wrote it
+// (without the generated component, with Flux's post-build substitution)
+// and returns its target's container images by canary ID
+// ("namespace/name"): what the canary runs or rolls out. A canary whose app
+// does not render has its error instead.
+func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo) (map[string][]string, map[string]error) {
+	s := newScanner("", provider)
+	s.scan(snap)
+	fsys := gitops.NewFS(snap)
+	images, errs := map[string][]string{}, map[string]error{}
+	for _, info := range canaries {
+		c := info.Canary
+		pb, err := postBuildFor(s.flux, c.Source.AppDir)
+		if err != nil {
+			errs[c.ID()] = err
+			continue
+		}
+		ob, err := observe(snap, fsys, c, pb)
+		if err != nil {
+			errs[c.ID()] = err
+			continue
+		}
+		images[c.ID()] = containerImages(ob.in.Target)
+	}
+	return images, errs
 }

@@ -78,7 +78,13 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		if err != nil {
 			return err
 		}
-		addr, stop, err := r.serve(opts.Listen, reg, secret)
+		var page http.Handler
+		if opts.UI != nil {
+			if page, err = opts.UI(ctx, repo); err != nil {
+				return err
+			}
+		}
+		addr, stop, err := r.serve(opts.Listen, reg, secret, page)
 		if err != nil {
 			return err
 		}
@@ -224,9 +230,9 @@ func (r *Reconciler) kick() {
 	}
 }
 
-// serve serves /healthz and /readyz (see health), /metrics from reg, and,
-// with a secret, the push webhooks (see pushHooks).
-func (r *Reconciler) serve(addr string, reg *prometheus.Registry, secret string) (string, func(), error) {
+// serve serves /healthz and /readyz (see health), /metrics from reg,
+// with a secret the push webhooks (see pushHooks), and the UI's page at /.
+func (r *Reconciler) serve(addr string, reg *prometheus.Registry, secret string, page http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("--listen: %w", err)
@@ -236,6 +242,9 @@ func (r *Reconciler) serve(addr string, reg *prometheus.Registry, secret string)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if secret != "" {
 		(&pushHooks{branch: r.opts.Repo.Branch, secret: []byte(secret), kick: r.kick, log: r.log}).register(mux)
+	}
+	if page != nil {
+		mux.Handle("/", page)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

@@ -27,7 +27,7 @@ promoted. --provider picks the sample app's provider (Istio by default).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, Provider: provider}
+			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider}
 			if prometheus != "" {
 				// A real Prometheus scrapes the mesh at --metrics-addr.
 				opts.MetricsAddr = metricsAddr
@@ -42,7 +42,7 @@ promoted. --provider picks the sample app's provider (Istio by default).`,
 		},
 	}
 	cmd.Flags().BoolVar(&plain, "plain", false, "one line per event, no live status line (the default when stdout is not a terminal)")
-	cmd.Flags().BoolVar(&keep, "keep", false, "keep the config repository to look around afterwards")
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the config repository to look around afterwards, and serve the UI until Ctrl-C")
 	cmd.Flags().StringVar(&prometheus, "prometheus", "", "query this Prometheus instead of the embedded engine; it must scrape --metrics-addr")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9797", "where the simulated mesh serves /metrics when --prometheus is set")
 	cmd.Flags().StringVar(&provider, "provider", fixtures.DefaultProvider, "provider of the sample app's Canary: "+strings.Join(fixtures.SampleProviders(), ", "))

@@ -154,6 +154,17 @@ func TestPushWebhookStartsAPass(t *testing.T) {
 		t.Errorf("metrics after the initialization:\n%s", l.metrics())
 	}
 
+	// The UI is served next to them, over the loop's own clone.
+	resp, err := http.Get("http://" + l.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `<a href="/canaries/test/podinfo">podinfo</a>`) {
+		t.Errorf("GET /: HTTP %d\n%s", resp.StatusCode, page)
+	}
+
 	// CI bumps the image.
 	clone := filepath.Join(t.TempDir(), "ci")
 	git(t, "", "clone", "-q", l.remote, clone)

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"context"
+	"net/http"
+
 	"github.com/fluxcd/pkg/runtime/logger"
 	"github.com/spf13/cobra"
 
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler"
+	"github.com/gitcanary/gitcanary/reconciler/ui"
 )
 
 func newRunCommand() *cobra.Command {
 	opts := reconciler.DefaultOptions()
 	var logOpts logger.Options
+	uiOpts := ui.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "run --repo URL [--branch main] [--prometheus URL] [--once]",
 		Short: "Reconcile the canaries of a config repository, one commit per step",
@@ -18,6 +24,17 @@ func newRunCommand() *cobra.Command {
 			log, logged := logOnce(logger.NewLogger(logOpts))
 			opts.Repo.Log = log
 			opts.Version = buildVersion()
+			uiOpts.Provider = opts.Provider
+			opts.UI = func(ctx context.Context, repo *gitops.Repo) (http.Handler, error) {
+				// The UI reads the head the reconcile loop fetches: it never
+				// fetches under it.
+				s, err := ui.New(repo, ui.HeadOf(repo), uiOpts, log)
+				if err != nil {
+					return nil, err
+				}
+				go s.Watch(ctx)
+				return s, nil
+			}
 			err := reconciler.Run(cmd.Context(), opts, log)
 			if err == nil {
 				return nil
@@ -30,6 +47,8 @@ func newRunCommand() *cobra.Command {
 	}
 	opts.BindFlags(cmd.Flags())
 	opts.Repo.Render.BindFlags(cmd.Flags())
+	uiOpts.Auth.BindFlags(cmd.Flags())
+	cmd.Flags().StringVar(&uiOpts.ForgeURL, "forge-url", uiOpts.ForgeURL, "web address of the repository, for the UI's links to commits (default: from a GitHub remote URL)")
 	logOpts.BindFlags(cmd.Flags())
 	return cmd
 }

@@ -58,8 +58,14 @@ fuzz:
 	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzPayloadRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzParsePayload -fuzztime $(FUZZTIME)
 
-## bench: benchmarks (idle pass, snapshot reads, render).
+## bench: gitcanary next to the git CLI on a generated monorepo (1,000
+## canaries, 20,000 commits; BENCH_FLAGS=-growth for 100/5,000 canaries and
+## 2k/200k commits), failing on a ratio 20% above cmd/gitcanary-bench/baseline.json;
+## then the micro-benchmarks.
+BENCH_FLAGS ?=
 bench:
+	$(GO) build -o bin/gitcanary-bench ./cmd/gitcanary-bench
+	bin/gitcanary-bench -baseline cmd/gitcanary-bench/baseline.json $(BENCH_FLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./reconciler/ ./gitops/
 
 clean:

@@ -1,0 +1,96 @@
+// Command gitcanary-bench measures gitcanary on generated config monorepos
+// (fixtures/monorepo) next to the git CLI doing the same Git work, on the
+// same repository and machine, in one run, and compares the ratios with a
+// committed baseline: `make bench`.
+//
+// Each gitcanary measurement runs in a child process (this binary again),
+// so its peak resident memory is the process's own.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "child" {
+		if err := child(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "gitcanary-bench child:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gitcanary-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("gitcanary-bench", flag.ContinueOnError)
+	apps := fs.Int("apps", 1000, "canaries (apps) in the monorepo")
+	commits := fs.Int("commits", 20000, "commits of its history")
+	steps := fs.Int("step-canaries", 100, "canaries CI bumps before the step pass")
+	growth := fs.Bool("growth", false, "also measure how the figures grow: 100/1,000/5,000 canaries, 2k/20k/200k commits")
+	baseline := fs.String("baseline", "", "JSON file of ratios to compare with: a ratio more than 20% above its baseline fails")
+	update := fs.Bool("update", false, "write the ratios measured to -baseline")
+	asJSON := fs.String("json", "", "also write the results as JSON to this file")
+	dir := fs.String("dir", "", "work directory (default: a temporary one, removed)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	work := *dir
+	if work == "" {
+		var err error
+		if work, err = os.MkdirTemp("", "gitcanary-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+	}
+	sizes := []size{{Apps: *apps, Commits: *commits}}
+	if *growth {
+		sizes = append(sizes,
+			size{Apps: 100, Commits: *commits}, size{Apps: 5000, Commits: *commits},
+			size{Apps: *apps, Commits: 2000}, size{Apps: *apps, Commits: 200000})
+	}
+	var all []Result
+	for i, s := range sizes {
+		fmt.Fprintf(os.Stderr, "measuring %d canaries, %d commits...\n", s.Apps, s.Commits)
+		res, err := measure(ctx, fmt.Sprintf("%s/%d", work, i), s, min(*steps, s.Apps))
+		if err != nil {
+			return fmt.Errorf("%d canaries, %d commits: %w", s.Apps, s.Commits, err)
+		}
+		all = append(all, res...)
+	}
+	printTable(out, all)
+	if *asJSON != "" {
+		b, _ := json.MarshalIndent(all, "", "  ")
+		if err := os.WriteFile(*asJSON, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *baseline == "" {
+		return nil
+	}
+	if *update {
+		return writeBaseline(*baseline, all)
+	}
+	regressions, err := compare(*baseline, all)
+	if err != nil {
+		return err
+	}
+	if len(regressions) > 0 {
+		return errors.New("regressions against " + *baseline + ":\n  " + strings.Join(regressions, "\n  "))
+	}
+	fmt.Fprintf(out, "\nno regression against %s (a ratio more than 20%% above its baseline fails)\n", *baseline)
+	return nil
+}

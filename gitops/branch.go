@@ -43,7 +43,7 @@ func (r *Repo) PushProposal(ctx context.Context, tip plumbing.Hash, name string)
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return redact(fmt.Errorf("push %s to %s: %w", short(tip), name, err), r.creds.secrets...)
 	}
-	return nil
+	return r.objs.persist()
 }
 
 // CommitObject reads a commit.

@@ -1,27 +1,54 @@
 package gitops
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/memory"
 )
 
-// cachedStorage puts an object cache in front of the filesystem storage.
+// cachedStorage is the clone's object storage: an object cache in front of
+// the filesystem storage, and the objects of commits not pushed yet, kept
+// in memory.
+//
 // go-git's storage opens a loose object's file before it looks in its own
-// cache, so without this every tree lookup of a pass costs a few syscalls;
-// gitcanary's own commits are loose objects, and an idle pass looks up the
-// same trees again and again.
+// cache, so without the cache every tree lookup of a pass costs a few
+// syscalls, and an idle pass looks up the same trees again and again.
+//
+// A pass's commits are built in memory (a file per blob and tree, each
+// compressed and renamed into place, cost more than the rest of a commit):
+// once pushed they are written to disk as one packfile (persist); a pass
+// whose push is rejected drops them (discard).
 type cachedStorage struct {
 	*filesystem.Storage
 	objects cache.Object
+
+	mu      sync.Mutex
+	pending map[plumbing.Hash]plumbing.EncodedObject
 }
 
 func newCachedStorage(s *filesystem.Storage) *cachedStorage {
-	return &cachedStorage{Storage: s, objects: cache.NewObjectLRU(32 * cache.MiByte)}
+	return &cachedStorage{Storage: s, objects: cache.NewObjectLRU(32 * cache.MiByte), pending: map[plumbing.Hash]plumbing.EncodedObject{}}
 }
 
-// EncodedObject returns the object from the cache, or reads and caches it.
+// EncodedObject returns the object from the pending ones, from the cache,
+// or reads and caches it.
 func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	s.mu.Lock()
+	o, ok := s.pending[h]
+	s.mu.Unlock()
+	if ok {
+		if t != plumbing.AnyObject && o.Type() != t {
+			return nil, plumbing.ErrObjectNotFound
+		}
+		return o, nil
+	}
 	if o, ok := s.objects.Get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
 		return o, nil
 	}
@@ -31,4 +58,113 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	}
 	s.objects.Put(o)
 	return o, nil
+}
+
+// SetEncodedObject keeps a new object in memory until it is pushed.
+func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
+	h := o.Hash()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.pending[h]; ok {
+		return h, nil
+	}
+	if err := s.Storage.HasEncodedObject(h); err == nil {
+		return h, nil // already on disk: an unchanged blob or tree
+	}
+	mo := &plumbing.MemoryObject{}
+	mo.SetType(o.Type())
+	mo.SetSize(o.Size())
+	r, err := o.Reader()
+	if err != nil {
+		return h, err
+	}
+	defer r.Close()
+	if _, err := io.Copy(mo, r); err != nil {
+		return h, err
+	}
+	s.pending[h] = mo
+	return h, nil
+}
+
+// HasEncodedObject reports pending objects too.
+func (s *cachedStorage) HasEncodedObject(h plumbing.Hash) error {
+	s.mu.Lock()
+	_, ok := s.pending[h]
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	return s.Storage.HasEncodedObject(h)
+}
+
+// EncodedObjectSize reports pending objects too.
+func (s *cachedStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	s.mu.Lock()
+	o, ok := s.pending[h]
+	s.mu.Unlock()
+	if ok {
+		return o.Size(), nil
+	}
+	return s.Storage.EncodedObjectSize(h)
+}
+
+// persist writes the pending objects to disk as one packfile (no delta
+// search: the pass's objects are few and small) and forgets them.
+func (s *cachedStorage) persist() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) == 0 {
+		return nil
+	}
+	mem := memory.NewStorage()
+	hashes := make([]plumbing.Hash, 0, len(s.pending))
+	for h, o := range s.pending {
+		if _, err := mem.SetEncodedObject(o); err != nil {
+			return err
+		}
+		hashes = append(hashes, h)
+	}
+	var pack bytes.Buffer
+	if _, err := packfile.NewEncoder(&pack, mem, false).Encode(hashes, 0); err != nil {
+		return fmt.Errorf("pack the pushed objects: %w", err)
+	}
+	w, err := s.Storage.PackfileWriter()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(pack.Bytes()); err != nil {
+		w.Close()
+		return fmt.Errorf("write the pushed objects: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write the pushed objects: %w", err)
+	}
+	for _, o := range s.pending {
+		s.objects.Put(o)
+	}
+	clear(s.pending)
+	return nil
+}
+
+// discard forgets the pending objects: their commits were not pushed and
+// never will be.
+func (s *cachedStorage) discard() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.pending)
+}
+
+// DeltaObject returns a pending object as it is; else the stored one
+// (possibly as a delta), as the packfile encoder of a push asks.
+func (s *cachedStorage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	s.mu.Lock()
+	o, ok := s.pending[h]
+	s.mu.Unlock()
+	if ok {
+		if t != plumbing.AnyObject && o.Type() != t {
+			return nil, plumbing.ErrObjectNotFound
+		}
+		return o, nil
+	}
+	return s.Storage.DeltaObject(t, h)
 }

@@ -46,6 +46,11 @@ func (r *Repo) Push(ctx context.Context, tip plumbing.Hash) error {
 	default:
 		return redact(fmt.Errorf("push %s to %s at %s: %w", short(tip), r.opts.Branch, r.URL(), err), r.creds.secrets...)
 	}
+	// The pushed objects go to disk before the tracking ref names them; if
+	// they cannot, the next fetch brings them back from the remote.
+	if err := r.objs.persist(); err != nil {
+		return fmt.Errorf("after the push of %s: %w", short(tip), err)
+	}
 	ref := plumbing.NewHashReference(r.trackingRef(), tip)
 	if err := r.repo.Storer.SetReference(ref); err != nil {
 		return fmt.Errorf("update %s after push: %w", r.trackingRef(), err)

@@ -27,6 +27,7 @@ type Repo struct {
 	wd     *workdir
 	dir    string
 	store  *filesystem.Storage
+	objs   *cachedStorage // store, with a cache and the unpushed objects
 	repo   *git.Repository
 	creds  *credentials
 	signer Signer
@@ -89,12 +90,14 @@ func (r *Repo) init() error {
 	var err error
 	switch {
 	case statErr == nil:
-		r.repo, err = git.Open(newCachedStorage(r.store), nil)
+		r.objs = newCachedStorage(r.store)
+		r.repo, err = git.Open(r.objs, nil)
 	case errors.Is(statErr, os.ErrNotExist):
 		if err := checkEmptyDir(dir); err != nil {
 			return err
 		}
-		r.repo, err = git.InitWithOptions(newCachedStorage(r.store), nil, git.InitOptions{
+		r.objs = newCachedStorage(r.store)
+		r.repo, err = git.InitWithOptions(r.objs, nil, git.InitOptions{
 			DefaultBranch: plumbing.NewBranchReferenceName(r.opts.Branch),
 		})
 	default:
@@ -164,6 +167,9 @@ func (r *Repo) fetchSpec() config.RefSpec {
 func (r *Repo) Fetch(ctx context.Context) (plumbing.Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Commits built since the last push were not pushed (a rejected push,
+	// an abandoned pass): they will never be.
+	r.objs.discard()
 	if r.damage != nil {
 		err := r.repairLocked(ctx, r.damage)
 		return r.head, err

@@ -202,11 +202,14 @@ func TestPushTimesOutOnAStalledRemote(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			remote := newRemote(t, map[string]string{"a.yaml": "a: 1\n"})
 			before := run(t, remote, "rev-parse", "main")
-			r, err := OpenRepo(testContext(t), RepoOptions{URL: tt.url(t, remote), Branch: "main", Workdir: filepath.Join(t.TempDir(), "wd"), Timeout: timeout})
+			// The clone is not what stalls: it gets a timeout a loaded
+			// machine keeps; the push gets the short one.
+			r, err := OpenRepo(testContext(t), RepoOptions{URL: tt.url(t, remote), Branch: "main", Workdir: filepath.Join(t.TempDir(), "wd"), Timeout: time.Minute})
 			if err != nil {
 				t.Fatalf("OpenRepo: %v", err)
 			}
 			defer r.Close()
+			r.opts.Timeout = timeout
 			tip, err := r.Commit(r.Head(), map[string][]byte{"a.yaml": []byte("a: 2\n")}, "Advance\n", testAuthor, testTime)
 			if err != nil {
 				t.Fatal(err)

@@ -111,9 +111,9 @@ func ParseMetricTemplates(path string, data []byte) ([]*MetricTemplate, error) {
 			continue
 		}
 		src := api.Source{Path: path, Index: d.Index}
-		var doc any
-		if err := d.Node.Decode(&doc); err != nil {
-			errs = append(errs, &api.FieldError{Source: src, Msg: err.Error()})
+		doc, err := api.DecodeDocument(src, api.ObjectName(api.KindMetricTemplate, d.Namespace, d.Name), d.Node)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		t, err := decodeMetricTemplate(src, doc)

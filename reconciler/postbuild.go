@@ -82,11 +82,11 @@ func parseFluxKustomizations(p string, data []byte) ([]*fluxKustomization, error
 			} `json:"spec"`
 		}
 		src := api.Source{Path: p, Index: d.Index}
-		var raw any
-		if err := d.Node.Decode(&raw); err != nil {
-			return nil, &api.FieldError{Source: src, Msg: err.Error()}
+		raw, err := api.DecodeDocument(src, "Kustomization "+d.Namespace+"/"+d.Name, d.Node)
+		if err != nil {
+			return nil, err
 		}
-		js, err := json.Marshal(api.Normalize(raw))
+		js, err := json.Marshal(raw)
 		if err == nil {
 			err = json.Unmarshal(js, &doc)
 		}
@@ -264,12 +264,19 @@ func configMapData(p string, data []byte) map[string]configMap {
 		if d.Kind != "ConfigMap" || d.APIVersion != "v1" {
 			continue
 		}
-		var cm struct {
-			Data map[string]string `yaml:"data"`
+		raw, err := api.DecodeDocument(api.Source{Path: p, Index: d.Index}, "", d.Node)
+		if err != nil {
+			continue // the render reports it, if the ConfigMap is used
 		}
-		if err := d.Node.Decode(&cm); err == nil {
-			out[d.Namespace+"/"+d.Name] = configMap{path: p, data: cm.Data}
+		obj, _ := raw.(map[string]any)
+		data, _ := obj["data"].(map[string]any)
+		cm := configMap{path: p, data: make(map[string]string, len(data))}
+		for k, v := range data {
+			if v != nil {
+				cm.data[k] = fmt.Sprint(v)
+			}
 		}
+		out[d.Namespace+"/"+d.Name] = cm
 	}
 	return out
 }

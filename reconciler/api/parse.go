@@ -143,13 +143,9 @@ func decodeCanary(path string, d Document, defaultProvider string) (*Canary, err
 	problem := func(field, msg string) *FieldError {
 		return &FieldError{Source: src, Object: obj, Field: field, Msg: msg}
 	}
-	raw, err := DecodeNode(d.Node)
+	raw, err := DecodeDocument(src, obj, d.Node)
 	if err != nil {
-		var de *decodeError
-		if errors.As(err, &de) {
-			return nil, &FieldError{Source: src, Object: obj, Field: de.field, Msg: de.msg, Err: de.err}
-		}
-		return nil, problem("", err.Error())
+		return nil, err
 	}
 	w := &fieldWalker{}
 	w.walk(raw, canaryType, "")

@@ -1,0 +1,60 @@
+package reconciler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gitcanary/gitcanary/reconciler/api"
+)
+
+// bigMapping is a YAML mapping of n keys at the given indentation.
+func bigMapping(n int, indent string) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%sk%d: v\n", indent, i)
+	}
+	return b.String()
+}
+
+// Every document the scan reads, whatever its kind, is decoded within
+// api's limits: a MetricTemplate, an AlertProvider or a Flux Kustomization
+// of 60,000 keys (yaml.v3 compared each key with every other one, for
+// minutes, while the pass waited) is refused naming its file, and a
+// ConfigMap of that size is passed over (the render refuses it where it is
+// used).
+func TestScanBoundsEveryDocument(t *testing.T) {
+	t.Parallel()
+	const keys = 110000 // beyond api.MaxNodes
+	files := map[string]string{
+		"apps/bad/template.yaml": "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: t\n  namespace: bad\nspec:\n  provider:\n    type: prometheus\n  query: up\n  extra:\n" + bigMapping(keys, "    "),
+		"apps/bad/alerts.yaml":   "apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata:\n  name: a\n  namespace: bad\nspec:\n  type: slack\n  extra:\n" + bigMapping(keys, "    "),
+		"clusters/bad.yaml":      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: bad\n  namespace: flux-system\nspec:\n  path: ./apps/bad\n  postBuild:\n    substitute:\n" + bigMapping(keys, "      "),
+		"apps/bad/config.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: bad\ndata:\n" + bigMapping(keys, "  "),
+	}
+	tr := &dirTree{files: map[string][]byte{}}
+	for p, s := range files {
+		tr.files[p] = []byte(s)
+	}
+	sc := newScanner("", "istio")
+	_, _, errs := sc.scan(tr)
+	refused := map[string]bool{}
+	for _, err := range errs {
+		for _, e := range errList(err) {
+			if !errors.Is(e, api.ErrTooLarge) {
+				t.Errorf("not ErrTooLarge: %v", e)
+			}
+			path, _, _ := strings.Cut(e.Error(), ":")
+			refused[path] = true
+		}
+	}
+	for _, p := range []string{"apps/bad/template.yaml", "apps/bad/alerts.yaml", "clusters/bad.yaml"} {
+		if !refused[p] {
+			t.Errorf("%s was not refused; errors: %v", p, errs)
+		}
+	}
+	if refused["apps/bad/config.yaml"] {
+		t.Errorf("a ConfigMap no canary uses is an error: %v", errs)
+	}
+}

@@ -23,6 +23,9 @@ const (
 	MaxAliases = 1_000
 	// MaxDepth bounds how deeply one document nests.
 	MaxDepth = 100
+	// MaxDocuments bounds the YAML documents of one file: a million empty
+	// ones ("---") fit in 4 MiB and cost gigabytes of nodes.
+	MaxDocuments = 10_000
 )
 
 // ErrTooLarge is wrapped by the error for a file or document beyond one

@@ -187,6 +187,16 @@ func TestParseCostIsBounded(t *testing.T) {
 			t.Fatalf("error %v", err)
 		}
 	})
+	t.Run("a million documents", func(t *testing.T) {
+		// 4 MB of "---" cost gigabytes of yaml.v3 nodes: gitcanary died out
+		// of memory under a 2 GiB address-space limit.
+		data := []byte(v1beta1 + strings.Repeat("---\n", 1_000_000))
+		_, err := ParseCanaries("apps/big/canary.yaml", data, "")
+		want := "apps/big/canary.yaml: file has more than 10000 YAML documents"
+		if !errors.Is(err, ErrTooLarge) || err.Error() != want {
+			t.Fatalf("error %v, want %q", err, want)
+		}
+	})
 	t.Run("alias bomb", func(t *testing.T) {
 		doc := "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
 		for i := 1; i < 9; i++ {

@@ -3,6 +3,8 @@ package reconciler
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -188,5 +190,38 @@ func TestFindCanary(t *testing.T) {
 	}
 	if c, err := FindCanary(infos, "prod", "frontend"); err != nil || c.Canary.Source.Path != "apps/f/canary.yaml" {
 		t.Errorf("prod/frontend: %v", err)
+	}
+}
+
+// A request.yaml that run refuses (an unknown action, YAML that does not
+// parse) is a problem for validate too; validate used to pass it.
+func TestValidateChecksRequests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, data, want string }{
+		{"unknown action", "apiVersion: gitcanary.dev/v1beta1\nkind: CanaryRequest\nmetadata:\n  name: podinfo\n  namespace: test\nspec:\n  action: detonate\n",
+			`canary podinfo.test: apps/podinfo/gitcanary/podinfo/request.yaml: spec.requests[0].action: must be one of promote, abort, pause, resume, got "detonate"`},
+		{"not YAML", "spec: [unclosed\n", "apps/podinfo/gitcanary/podinfo/request.yaml: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, app, "gitcanary", "podinfo", "request.yaml")
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			problems, _, err := Validate(dir, "istio")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(problems) != 1 || !strings.Contains(problems[0].Error(), tc.want) {
+				t.Fatalf("validate: %v, want one problem with %q", problems, tc.want)
+			}
+		})
 	}
 }

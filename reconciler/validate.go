@@ -92,6 +92,9 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomiz
 	if err != nil {
 		return err
 	}
+	if _, err := PendingRequests(fsys, c); err != nil {
+		return err // run refuses the canary for it
+	}
 	statusPath := path.Join(componentDir(c), StatusFile)
 	if data, err := fsys.ReadFile(statusPath); err == nil {
 		st, err := api.UnmarshalStatus(statusPath, data, r.now())

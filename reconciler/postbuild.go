@@ -12,6 +12,7 @@ import (
 	"github.com/fluxcd/pkg/envsubst"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -180,11 +181,14 @@ func postBuildFor(ks []*fluxKustomization, appDir string) (*postBuild, error) {
 
 // apply substitutes in every object that does not opt out, as
 // kustomize-controller does after the build. A nil postBuild substitutes
-// nothing.
+// nothing. What the variables add is bounded, as the render's output is
+// (gitops.DefaultMaxOutputBytes): a value of a megabyte referenced a
+// thousand times would otherwise take gigabytes.
 func (pb *postBuild) apply(objs []*yaml.RNode) ([]*yaml.RNode, error) {
 	if pb == nil || len(pb.k.Vars) == 0 {
 		return objs, nil
 	}
+	added := 0
 	out := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
 		if o.GetLabels()[substituteKey] == "disabled" || o.GetAnnotations()[substituteKey] == "disabled" {
@@ -197,8 +201,14 @@ func (pb *postBuild) apply(objs []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 		sub, err := envsubst.Eval(s, func(name string) (string, bool) {
 			v, ok := pb.k.Vars[name]
+			if added += len(v); added > gitops.DefaultMaxOutputBytes {
+				return "", ok // the error follows
+			}
 			return v, ok
 		})
+		if err == nil && added > gitops.DefaultMaxOutputBytes {
+			err = fmt.Errorf("%w: its variables add more than %d bytes", gitops.ErrTooLarge, gitops.DefaultMaxOutputBytes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("post-build substitution of %s %s (Flux Kustomization %s): %w", o.GetKind(), o.GetName(), pb.k.ID, err)
 		}

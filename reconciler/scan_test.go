@@ -58,3 +58,21 @@ func TestScanBoundsEveryDocument(t *testing.T) {
 		t.Errorf("a ConfigMap no canary uses is an error: %v", errs)
 	}
 }
+
+// A file that is not YAML is reported once, not once per parser that looks
+// for a kind it names.
+func TestScanReportsAFileOnce(t *testing.T) {
+	t.Parallel()
+	junk := "\x80\x81 Canary MetricTemplate AlertProvider kustomize.toolkit.fluxcd.io/v1 ConfigMap\n"
+	tr := &dirTree{files: map[string][]byte{"apps/x/junk.yaml": []byte(junk)}}
+	_, _, errs := newScanner("", "istio").scan(tr)
+	var got []string
+	for _, err := range errs {
+		for _, e := range errList(err) {
+			got = append(got, e.Error())
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "apps/x/junk.yaml: document 1: invalid YAML") {
+		t.Errorf("errors: %q, want one naming the file", got)
+	}
+}

@@ -68,7 +68,7 @@ func Validate(dir, provider string, opts ...ValidateOption) ([]error, int, error
 			cfg.warn(w)
 		}
 		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
-		if err := r.dryRun(fsys, c, sc.flux); err != nil {
+		for _, err := range errList(r.dryRun(fsys, c, sc.flux)) {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}

@@ -3,8 +3,6 @@ package reconciler
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -204,17 +202,7 @@ func TestValidateChecksRequests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
-				t.Fatal(err)
-			}
-			p := filepath.Join(dir, app, "gitcanary", "podinfo", "request.yaml")
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(tc.data), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dir := fixtureWith(t, gen+"request.yaml", tc.data)
 			problems, _, err := Validate(dir, "istio")
 			if err != nil {
 				t.Fatal(err)

@@ -10,18 +10,8 @@ import (
 // its own line, rather than one problem holding several lines.
 func TestValidateReportsEachProblemOnItsOwn(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, app, "gitcanary", "podinfo", "status.yaml")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	status := "apiVersion: gitcanary.dev/v1beta1\nkind: CanaryStatus\nmetadata:\n  name: podinfo\n  namespace: test\nstatus:\n  phase: Progressing\n  canaryWeight: 250\n  failedChecks: -1\n"
-	if err := os.WriteFile(p, []byte(status), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtureWith(t, gen+"status.yaml", status)
 	problems, _, err := Validate(dir, "istio")
 	if err != nil {
 		t.Fatal(err)
@@ -38,4 +28,21 @@ func TestValidateReportsEachProblemOnItsOwn(t *testing.T) {
 			t.Errorf("problem %d: %q, want %q", i, p, want[i])
 		}
 	}
+}
+
+// fixtureWith is a copy of the fixture repository with one more file.
+func fixtureWith(t *testing.T, file, data string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, filepath.FromSlash(file))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -74,6 +75,11 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		r, ok := s.cache[blob]
 		if !ok {
 			data, err := snap.ReadFile(p)
+			if errors.Is(err, gitops.ErrTooLarge) {
+				// Not read: one file's error, not the scan's.
+				errs = append(errs, err)
+				return nil
+			}
 			if err != nil {
 				return err
 			}

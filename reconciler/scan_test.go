@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -74,5 +75,25 @@ func TestScanReportsAFileOnce(t *testing.T) {
 	}
 	if len(got) != 1 || !strings.HasPrefix(got[0], "apps/x/junk.yaml: document 1: invalid YAML") {
 		t.Errorf("errors: %q, want one naming the file", got)
+	}
+}
+
+// A file too large to read is that file's error, and the scan goes on to
+// the files after it: the error of one file stopped the whole scan, and no
+// canary was served.
+func TestScanGoesOnPastAFileTooLarge(t *testing.T) {
+	t.Parallel()
+	tr := &dirTree{
+		files: map[string][]byte{"apps/x/config.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\ndata:\n  a: b\n")},
+		large: map[string]int64{"apps/huge/notes.yaml": 5 << 30},
+	}
+	sc := newScanner("", "istio")
+	_, _, errs := sc.scan(tr)
+	want := "apps/huge/notes.yaml: beyond the render limits: 5368709120 bytes, more than 67108864"
+	if len(errs) != 1 || !errors.Is(errs[0], gitops.ErrTooLarge) || errs[0].Error() != want {
+		t.Fatalf("errors %v, want %s", errs, want)
+	}
+	if len(sc.cache) != 1 {
+		t.Errorf("the scan stopped at the large file: %d files read after it, want 1", len(sc.cache))
 	}
 }

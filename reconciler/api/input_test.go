@@ -118,6 +118,8 @@ func TestUnsupportedFields(t *testing.T) {
 		{"mirrorWeight", "    stepWeight: 5", "    stepWeight: 5\n    mirrorWeight: 50", true, "spec.analysis.mirrorWeight: not supported yet"},
 		{"sessionAffinity", "    stepWeight: 5", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: flagger-cookie", true,
 			"spec.analysis.sessionAffinity: not supported yet: session affinity is not supported yet"},
+		{"delegation", "    port: 9898", "    port: 9898\n    delegation: true", true,
+			"spec.service.delegation: not supported yet: Istio delegate VirtualServices"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ PKGS     ?= ./...
 GOFLAGS  ?=
 export GOTOOLCHAIN = local
 
-.PHONY: all build demo test unit e2e lint fuzz bench deps-test clean
+.PHONY: all build demo test unit e2e lint fuzz fuzz-ci bench deps-test clean
 
 all: build
 
@@ -22,12 +22,14 @@ demo: build
 ## race detector; then all of them, end-to-end included (the simulated-cluster
 ## scenarios against the embedded engine and a real Prometheus server), without
 ## it: they are timed by canary intervals, which the race detector would stretch.
+## Last, every fuzz target searches for a few seconds (fuzz-ci).
 ## One package at a time (-p 1): several timing tests (load rates, latencies)
 ## would otherwise share the 2 cores with the end-to-end scenarios.
 test: deps-test
 	$(GO) vet $(PKGS)
 	$(GO) test -race -short -count=1 -p 1 -timeout 20m $(PKGS)
 	$(GO) test -count=1 -p 1 -parallel 8 -timeout 20m $(PKGS)
+	$(MAKE) --no-print-directory fuzz-ci
 
 ## e2e: the end-to-end scenarios only (simulated cluster; embedded engine and real Prometheus;
 ## the web UI in Chromium).
@@ -47,16 +49,24 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-## fuzz: run each fuzz target for a while (FUZZTIME=30s).
+## fuzz: run every fuzz target of the module (each `func Fuzz...` of a
+## _test.go file, found anew each time) for FUZZTIME, one after the other.
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzParseCanaries -fuzztime $(FUZZTIME)
-	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzUnmarshalStatus -fuzztime $(FUZZTIME)
-	$(GO) test ./reconciler/api -run '^$$' -fuzz FuzzUnmarshalRequests -fuzztime $(FUZZTIME)
-	$(GO) test ./gitops -run '^$$' -fuzz FuzzParseMessage -fuzztime $(FUZZTIME)
-	$(GO) test ./gitops -run '^$$' -fuzz FuzzRenderInput -fuzztime $(FUZZTIME)
-	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzPayloadRoundTrip -fuzztime $(FUZZTIME)
-	$(GO) test ./analysis/webhooks -run '^$$' -fuzz FuzzParsePayload -fuzztime $(FUZZTIME)
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	  pkg=$$(dirname $$file); \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
+
+## fuzz-ci: every fuzz target for a few seconds, as `make test` runs them: the
+## seeds and the failures kept in testdata/fuzz always run (plain `go test`
+## does that too); this adds a short search for new inputs on every run.
+FUZZCITIME ?= 3s
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZCITIME)
 
 ## bench: gitcanary next to the git CLI on a generated monorepo (1,000
 ## canaries, 20,000 commits; BENCH_FLAGS=-growth for 100/5,000 canaries and

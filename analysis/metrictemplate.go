@@ -84,13 +84,17 @@ func IsMetricTemplate(d api.Document) bool {
 // naming the file, the document and the field.
 func ParseMetricTemplate(path string, index int, raw []byte) (*MetricTemplate, error) {
 	src := api.Source{Path: path, Index: index}
-	var doc any
-	err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc)
+	var n yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&n)
 	if errors.Is(err, io.EOF) {
 		return nil, &api.FieldError{Source: src, Msg: "empty document"}
 	}
 	if err != nil {
 		return nil, &api.FieldError{Source: src, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	doc, err := api.DecodeDocument(src, "", &n)
+	if err != nil {
+		return nil, err
 	}
 	return decodeMetricTemplate(src, doc)
 }
@@ -111,9 +115,9 @@ func ParseMetricTemplates(path string, data []byte) ([]*MetricTemplate, error) {
 			continue
 		}
 		src := api.Source{Path: path, Index: d.Index}
-		var doc any
-		if err := d.Node.Decode(&doc); err != nil {
-			errs = append(errs, &api.FieldError{Source: src, Msg: err.Error()})
+		doc, err := api.DecodeDocument(src, api.ObjectName(api.KindMetricTemplate, d.Namespace, d.Name), d.Node)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		t, err := decodeMetricTemplate(src, doc)

@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -229,5 +230,19 @@ spec: {provider: {type: prometheus}, query: "sum(x)"}
 	dup.Source = api.Source{Path: "other.yaml", Index: 0}
 	if err := ts.Add(&dup); err == nil || err.Error() != "other.yaml: document 1 (MetricTemplate test/errors): metadata.name: duplicate MetricTemplate, already defined in metrics.yaml: document 4" {
 		t.Errorf("duplicate error = %v", err)
+	}
+}
+
+// A MetricTemplate document is decoded within api's limits, as every
+// document of the repository: an alias bomb is refused as too large,
+// naming the field.
+func TestParseMetricTemplateIsBounded(t *testing.T) {
+	doc := "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: bomb\nspec:\n  provider:\n    type: prometheus\n  query: up\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+	for i := 1; i < 9; i++ {
+		doc += fmt.Sprintf("  a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	_, err := analysis.ParseMetricTemplate("m.yaml", 0, []byte(doc))
+	if !errors.Is(err, api.ErrTooLarge) || !strings.HasPrefix(err.Error(), "m.yaml: document 1: spec.a") {
+		t.Fatalf("error %v", err)
 	}
 }

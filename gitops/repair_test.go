@@ -166,8 +166,21 @@ func TestMissingObjectInWorkdirIsRepaired(t *testing.T) {
 	t.Parallel()
 	files, remote, r := openManyFiles(t)
 	wd, ctx := r.Dir(), testContext(t)
-	// gitcanary's own commits are loose objects in the workdir.
+	// gitcanary's own commits are written to the workdir as one packfile
+	// once pushed; losing that pack loses the commit's objects.
 	const path = "apps/app07/status.yaml"
+	packs := func() map[string]bool {
+		names, err := filepath.Glob(filepath.Join(wd, "objects", "pack", "pack-*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := map[string]bool{}
+		for _, n := range names {
+			set[n] = true
+		}
+		return set
+	}
+	before := packs()
 	tip, err := r.Commit(r.Head(), map[string][]byte{path: []byte("phase: Progressing\n")}, "Advance\n", testAuthor, testTime)
 	if err != nil {
 		t.Fatal(err)
@@ -175,17 +188,20 @@ func TestMissingObjectInWorkdirIsRepaired(t *testing.T) {
 	if err := r.Push(ctx, tip); err != nil {
 		t.Fatal(err)
 	}
-	s, err := r.Snapshot(tip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blob, _ := s.BlobHash(path)
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	loose := filepath.Join(wd, "objects", blob.String()[:2], blob.String()[2:])
-	if err := os.Remove(loose); err != nil {
-		t.Fatalf("the status blob is not a loose object: %v", err)
+	removed := 0
+	for n := range packs() {
+		if !before[n] {
+			if err := os.Remove(n); err != nil {
+				t.Fatal(err)
+			}
+			removed++
+		}
+	}
+	if removed == 0 {
+		t.Fatal("the push wrote no packfile into the workdir")
 	}
 
 	r, err = OpenRepo(ctx, RepoOptions{URL: remote, Branch: "main", Workdir: wd})

@@ -91,8 +91,14 @@ func (s *Snapshot) lookupFailed(err error) {
 	}
 }
 
+// MaxFileBytes bounds every file read from a commit: no render reads more
+// in all ([DefaultMaxReadBytes]), and a blob of gigabytes (a few megabytes
+// once compressed) would take the process down on every pass.
+const MaxFileBytes = DefaultMaxReadBytes
+
 // ReadFile returns the contents of the file at p. A missing file gives an
-// error wrapping [fs.ErrNotExist]; a symlink or submodule [ErrUnsupported].
+// error wrapping [fs.ErrNotExist]; a symlink or submodule [ErrUnsupported];
+// a file larger than [MaxFileBytes], not read, [ErrTooLarge].
 func (s *Snapshot) ReadFile(p string) ([]byte, error) {
 	p = cleanPath(p)
 	s.repo.mu.Lock()
@@ -104,22 +110,29 @@ func (s *Snapshot) ReadFile(p string) ([]byte, error) {
 	if !e.Mode.IsFile() || e.Mode == filemode.Symlink {
 		return nil, fmt.Errorf("read %s at %s: %w (mode %s)", p, short(s.commit), ErrUnsupported, e.Mode)
 	}
-	return s.repo.readBlob(e.Hash)
+	data, err := s.repo.readBlob(e.Hash, MaxFileBytes)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return data, err
 }
 
-// readBlob reads a blob; callers hold mu.
-func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
+// readBlob reads a blob of at most max bytes (0: any size); callers hold mu.
+func (r *Repo) readBlob(h plumbing.Hash, max int64) ([]byte, error) {
 	b, err := object.GetBlob(r.repo.Storer, h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, r.damaged(err))
+	}
+	if max > 0 && b.Size > max {
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, b.Size, max)
 	}
 	rd, err := b.Reader()
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, r.damaged(err))
 	}
 	defer rd.Close()
-	data, err := io.ReadAll(rd)
-	if err != nil {
+	data := make([]byte, b.Size) // read once, not grown and copied
+	if _, err := io.ReadFull(rd, data); err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, r.damaged(err))
 	}
 	return data, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -87,5 +88,28 @@ func TestSnapshotDigest(t *testing.T) {
 	s3, _ := r.Snapshot(h)
 	if s3.Digest(paths, nil) == d1 {
 		t.Fatal("digest must change when a recorded missing path appears")
+	}
+}
+
+// A blob larger than MaxFileBytes (a gigabyte of zeros is a megabyte once
+// compressed) is refused from its size, without being read.
+func TestSnapshotRefusesHugeFiles(t *testing.T) {
+	t.Parallel()
+	remote := newRemote(t, map[string]string{
+		"apps/x/huge.yaml": strings.Repeat("\n", MaxFileBytes+1),
+		"apps/x/ok.yaml":   "kind: ConfigMap\n",
+	})
+	r := openTest(t, remote)
+	s, err := r.Snapshot(r.Head())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ReadFile("apps/x/huge.yaml")
+	want := "apps/x/huge.yaml: beyond the render limits: 67108865 bytes, more than 67108864"
+	if !errors.Is(err, ErrTooLarge) || err.Error() != want {
+		t.Fatalf("ReadFile = %v, want %s", err, want)
+	}
+	if data, err := s.ReadFile("apps/x/ok.yaml"); err != nil || string(data) != "kind: ConfigMap\n" {
+		t.Fatalf("ReadFile = %q, %v", data, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/fluxcd/pkg/envsubst"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
@@ -82,11 +83,11 @@ func parseFluxKustomizations(p string, data []byte) ([]*fluxKustomization, error
 			} `json:"spec"`
 		}
 		src := api.Source{Path: p, Index: d.Index}
-		var raw any
-		if err := d.Node.Decode(&raw); err != nil {
-			return nil, &api.FieldError{Source: src, Msg: err.Error()}
+		raw, err := api.DecodeDocument(src, "Kustomization "+d.Namespace+"/"+d.Name, d.Node)
+		if err != nil {
+			return nil, err
 		}
-		js, err := json.Marshal(api.Normalize(raw))
+		js, err := json.Marshal(raw)
 		if err == nil {
 			err = json.Unmarshal(js, &doc)
 		}
@@ -180,11 +181,14 @@ func postBuildFor(ks []*fluxKustomization, appDir string) (*postBuild, error) {
 
 // apply substitutes in every object that does not opt out, as
 // kustomize-controller does after the build. A nil postBuild substitutes
-// nothing.
+// nothing. What the variables add is bounded, as the render's output is
+// (gitops.DefaultMaxOutputBytes): a value of a megabyte referenced a
+// thousand times would otherwise take gigabytes.
 func (pb *postBuild) apply(objs []*yaml.RNode) ([]*yaml.RNode, error) {
 	if pb == nil || len(pb.k.Vars) == 0 {
 		return objs, nil
 	}
+	added := 0
 	out := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
 		if o.GetLabels()[substituteKey] == "disabled" || o.GetAnnotations()[substituteKey] == "disabled" {
@@ -197,8 +201,14 @@ func (pb *postBuild) apply(objs []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 		sub, err := envsubst.Eval(s, func(name string) (string, bool) {
 			v, ok := pb.k.Vars[name]
+			if added += len(v); added > gitops.DefaultMaxOutputBytes {
+				return "", ok // the error follows
+			}
 			return v, ok
 		})
+		if err == nil && added > gitops.DefaultMaxOutputBytes {
+			err = fmt.Errorf("%w: its variables add more than %d bytes", gitops.ErrTooLarge, gitops.DefaultMaxOutputBytes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("post-build substitution of %s %s (Flux Kustomization %s): %w", o.GetKind(), o.GetName(), pb.k.ID, err)
 		}
@@ -264,12 +274,19 @@ func configMapData(p string, data []byte) map[string]configMap {
 		if d.Kind != "ConfigMap" || d.APIVersion != "v1" {
 			continue
 		}
-		var cm struct {
-			Data map[string]string `yaml:"data"`
+		raw, err := api.DecodeDocument(api.Source{Path: p, Index: d.Index}, "", d.Node)
+		if err != nil {
+			continue // the render reports it, if the ConfigMap is used
 		}
-		if err := d.Node.Decode(&cm); err == nil {
-			out[d.Namespace+"/"+d.Name] = configMap{path: p, data: cm.Data}
+		obj, _ := raw.(map[string]any)
+		data, _ := obj["data"].(map[string]any)
+		cm := configMap{path: p, data: make(map[string]string, len(data))}
+		for k, v := range data {
+			if v != nil {
+				cm.data[k] = fmt.Sprint(v)
+			}
 		}
+		out[d.Namespace+"/"+d.Name] = cm
 	}
 	return out
 }

@@ -1,10 +1,15 @@
 package reconciler
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/gitcanary/gitcanary/gitops"
 )
 
 // substituted makes the fixture's image a Flux post-build variable set by
@@ -83,5 +88,30 @@ func TestPostBuildPlaceholdersGitcanaryCannotResolve(t *testing.T) {
 	}
 	if problems, _, _ := Validate(dir, "istio"); len(problems) != 0 {
 		t.Errorf("validate with a ConfigMap source: %v", problems)
+	}
+}
+
+// A variable of a megabyte referenced three thousand times would take
+// three gigabytes: the substitution stops past the render's output bound,
+// naming the object and the Flux Kustomization.
+func TestPostBuildSubstitutionIsBounded(t *testing.T) {
+	t.Parallel()
+	ks, err := parseFluxKustomizations("clusters/demo/apps.yaml", []byte("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps/podinfo\n  postBuild:\n    substitute:\n      BIG: "+strings.Repeat("x", 1<<20)+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolveSubstituteFrom(ks, nil)
+	pb, err := postBuildFor(ks, "apps/podinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := yaml.Parse("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  x: " + strings.Repeat("${BIG}", 3000) + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pb.apply([]*yaml.RNode{obj})
+	want := "post-build substitution of ConfigMap bomb (Flux Kustomization flux-system/apps): beyond the render limits: its variables add more than 67108864 bytes"
+	if !errors.Is(err, gitops.ErrTooLarge) || err == nil || err.Error() != want {
+		t.Fatalf("error %v\nwant  %s", err, want)
 	}
 }

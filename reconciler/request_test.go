@@ -190,3 +190,26 @@ func TestFindCanary(t *testing.T) {
 		t.Errorf("prod/frontend: %v", err)
 	}
 }
+
+// A request.yaml that run refuses (an unknown action, YAML that does not
+// parse) is a problem for validate too; validate used to pass it.
+func TestValidateChecksRequests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, data, want string }{
+		{"unknown action", "apiVersion: gitcanary.dev/v1beta1\nkind: CanaryRequest\nmetadata:\n  name: podinfo\n  namespace: test\nspec:\n  action: detonate\n",
+			`canary podinfo.test: apps/podinfo/gitcanary/podinfo/request.yaml: spec.requests[0].action: must be one of promote, abort, pause, resume, got "detonate"`},
+		{"not YAML", "spec: [unclosed\n", "apps/podinfo/gitcanary/podinfo/request.yaml: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := fixtureWith(t, gen+"request.yaml", tc.data)
+			problems, _, err := Validate(dir, "istio")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(problems) != 1 || !strings.Contains(problems[0].Error(), tc.want) {
+				t.Fatalf("validate: %v, want one problem with %q", problems, tc.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/templates"
 )
@@ -75,6 +76,11 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		r, ok := s.cache[blob]
 		if !ok {
 			data, err := snap.ReadFile(p)
+			if errors.Is(err, gitops.ErrTooLarge) {
+				// Not read: one file's error, not the scan's.
+				errs = append(errs, err)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -91,17 +97,17 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 			if bytes.Contains(data, []byte(api.KindMetricTemplate)) {
 				var err error
 				r.templates, err = analysis.ParseMetricTemplates(p, data)
-				r.err = errors.Join(r.err, err)
+				r.err = joinNew(r.err, err)
 			}
 			if bytes.Contains(data, []byte(notify.KindAlertProvider)) {
 				var err error
 				r.providers, err = notify.ParseAlertProviders(p, data)
-				r.err = errors.Join(r.err, err)
+				r.err = joinNew(r.err, err)
 			}
 			if bytes.Contains(data, []byte(fluxKustomizeGroup)) {
 				var err error
 				r.flux, err = parseFluxKustomizations(p, data)
-				r.err = errors.Join(r.err, err)
+				r.err = joinNew(r.err, err)
 			}
 			r.configs = configMapData(p, data)
 		}
@@ -198,6 +204,24 @@ func kustomizationPath(snap tree, dir string) string {
 		}
 	}
 	return ""
+}
+
+// joinNew joins to errs the errors of err it does not hold yet: each parser
+// of a file that is not YAML says so, and the file's problem is reported
+// once.
+func joinNew(errs, err error) error {
+	seen := map[string]bool{}
+	for _, e := range errList(errs) {
+		seen[e.Error()] = true
+	}
+	out := []error{errs}
+	for _, e := range errList(err) {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
+	}
+	return errors.Join(out...)
 }
 
 // errList flattens joined errors, so each is reported on its own.

@@ -68,7 +68,7 @@ func Validate(dir, provider string, opts ...ValidateOption) ([]error, int, error
 			cfg.warn(w)
 		}
 		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
-		if err := r.dryRun(fsys, c, sc.flux); err != nil {
+		for _, err := range errList(r.dryRun(fsys, c, sc.flux)) {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}
@@ -91,6 +91,9 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomiz
 	pb, err := postBuildFor(flux, c.Source.AppDir)
 	if err != nil {
 		return err
+	}
+	if _, err := PendingRequests(fsys, c); err != nil {
+		return err // run refuses the canary for it
 	}
 	statusPath := path.Join(componentDir(c), StatusFile)
 	if data, err := fsys.ReadFile(statusPath); err == nil {
@@ -116,9 +119,12 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomiz
 	return r.renderCheck(nil, fsys, c, pb, d.Status, changes)
 }
 
-// dirTree is a directory on disk read into memory, as a tree.
+// dirTree is a directory on disk read into memory, as a tree. Files larger
+// than gitops.MaxFileBytes are not read, as in a commit: large holds their
+// sizes.
 type dirTree struct {
 	files map[string][]byte
+	large map[string]int64
 }
 
 func readDir(dir string) (*dirTree, error) {
@@ -132,7 +138,7 @@ func readDir(dir string) (*dirTree, error) {
 		return nil, fmt.Errorf("%s is a file: give the directory of a checked-out config repository", dir)
 	}
 	dir = root
-	t := &dirTree{files: map[string][]byte{}}
+	t := &dirTree{files: map[string][]byte{}, large: map[string]int64{}}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -147,6 +153,10 @@ func readDir(dir string) (*dirTree, error) {
 		if err != nil {
 			return err
 		}
+		if fi, err := d.Info(); err == nil && fi.Size() > gitops.MaxFileBytes {
+			t.large[filepath.ToSlash(rel)] = fi.Size()
+			return nil
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -158,13 +168,17 @@ func readDir(dir string) (*dirTree, error) {
 }
 
 func (t *dirTree) Walk(fn func(string, plumbing.Hash) error) error {
-	paths := make([]string, 0, len(t.files))
+	paths := make([]string, 0, len(t.files)+len(t.large))
 	for p := range t.files {
+		paths = append(paths, p)
+	}
+	for p := range t.large {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		if err := fn(p, plumbing.ComputeHash(plumbing.BlobObject, t.files[p])); err != nil {
+		h, _ := t.BlobHash(p)
+		if err := fn(p, h); err != nil {
 			return err
 		}
 	}
@@ -172,6 +186,9 @@ func (t *dirTree) Walk(fn func(string, plumbing.Hash) error) error {
 }
 
 func (t *dirTree) ReadFile(p string) ([]byte, error) {
+	if size, ok := t.large[p]; ok {
+		return nil, fmt.Errorf("%s: %w: %d bytes, more than %d", p, gitops.ErrTooLarge, size, gitops.MaxFileBytes)
+	}
 	d, ok := t.files[p]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
@@ -180,6 +197,10 @@ func (t *dirTree) ReadFile(p string) ([]byte, error) {
 }
 
 func (t *dirTree) BlobHash(p string) (plumbing.Hash, bool) {
+	if size, ok := t.large[p]; ok {
+		// Not read: a hash of what is known of it.
+		return plumbing.ComputeHash(plumbing.BlobObject, fmt.Appendf(nil, "%s %d", p, size)), true
+	}
 	d, ok := t.files[p]
 	if !ok {
 		return plumbing.ZeroHash, false

@@ -101,11 +101,12 @@ func decodeProvider(path string, d api.Document) (*AlertProvider, error) {
 	fail := func(field, msg string) error {
 		return &api.FieldError{Source: src, Object: obj, Field: field, Msg: msg}
 	}
-	var raw map[string]any
-	if err := d.Node.Decode(&raw); err != nil {
-		return nil, fail("", err.Error())
+	doc, err := api.DecodeDocument(src, obj, d.Node)
+	if err != nil {
+		return nil, err
 	}
-	js, err := json.Marshal(api.Normalize(raw))
+	raw, _ := doc.(map[string]any)
+	js, err := json.Marshal(raw)
 	if err != nil {
 		return nil, fail("", err.Error())
 	}

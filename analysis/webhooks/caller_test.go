@@ -181,3 +181,15 @@ func TestCallInvalidURL(t *testing.T) {
 		}
 	}
 }
+
+// A hook URL that holds credentials and is refused is shown without them:
+// the error reaches logs, commits and validate's output.
+func TestInvalidURLHidesCredentials(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http://deploy:hunter2@load tester/", "ftp://deploy:hunter2@loadtester/", "http://hunter2@%zz/"} {
+		err := fastCaller().Call(context.Background(), api.Hook{Name: "h", URL: u}, payload)
+		if !errors.Is(err, webhooks.ErrInvalidURL) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("url %q: %v", u, err)
+		}
+	}
+}

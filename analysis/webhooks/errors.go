@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/gitcanary/gitcanary/gitops"
 )
 
 // ErrTimeout is wrapped by the error of a hook that did not answer within
@@ -53,7 +55,9 @@ func oneLine(s string, max int) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// parseURL accepts absolute http and https URLs.
+// parseURL accepts absolute http and https URLs. Its errors show the URL
+// without user info: a password or token in it stays out of logs, commits
+// and validate's output.
 func parseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -61,10 +65,10 @@ func parseURL(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("%w %q: %v", ErrInvalidURL, raw, err)
+		return nil, fmt.Errorf("%w %q: %v", ErrInvalidURL, gitops.SanitizeURL(raw), err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w %q: want an absolute http or https URL", ErrInvalidURL, raw)
+		return nil, fmt.Errorf("%w %q: want an absolute http or https URL", ErrInvalidURL, gitops.SanitizeURL(raw))
 	}
 	return u, nil
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -40,7 +43,7 @@ supported); --strict makes them problems.`,
 					return err
 				}
 				for _, p := range remote {
-					fmt.Fprintln(out, p)
+					fmt.Fprintln(out, oneLine(p.Error()))
 				}
 				if len(remote) > 0 {
 					return fmt.Errorf("%d kustomizations name remote resources (--no-remote-bases)", len(remote))
@@ -52,13 +55,13 @@ supported); --strict makes them problems.`,
 				return err
 			}
 			for _, p := range problems {
-				fmt.Fprintln(out, p)
+				fmt.Fprintln(out, oneLine(p.Error()))
 			}
 			for _, w := range warnings {
 				if strict {
-					fmt.Fprintln(out, w)
+					fmt.Fprintln(out, oneLine(w.Error()))
 				} else {
-					fmt.Fprintln(out, "warning:", w)
+					fmt.Fprintln(out, "warning:", oneLine(w.Error()))
 				}
 			}
 			if strict {
@@ -86,6 +89,18 @@ supported); --strict makes them problems.`,
 	f.BoolVar(&allowEmpty, "allow-empty", false, "succeed when the directory holds no Canary")
 	f.BoolVar(&noRemoteBases, "no-remote-bases", false, "refuse kustomizations that name remote resources (git or http URLs), before rendering anything: for untrusted pull requests")
 	return cmd
+}
+
+// oneLine shows a problem on one line of the output: control characters
+// (a newline in a file name, as an error of kustomize's may quote it) are
+// escaped, so no input can forge a line, such as a CI workflow command
+// ("::error::").
+func oneLine(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // plural is "1 canary" or "2 canaries".

@@ -3,6 +3,8 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -37,5 +39,31 @@ func TestValidateNoRemoteBases(t *testing.T) {
 	}
 	if requests.Load() == 0 {
 		t.Fatal("validate without --no-remote-bases did not fetch the remote resource")
+	}
+}
+
+// A file name holding newlines cannot forge a line of validate's output,
+// such as a GitHub Actions workflow command: errors naming it (gitcanary's
+// and kustomize's) are printed on one line each.
+func TestValidateOutputLinesCannotBeForged(t *testing.T) {
+	t.Parallel()
+	dir := sampleRepo(t)
+	const forged = "x\n::error file=README.md::forged\ny.yaml"
+	edit(t, dir, "apps/podinfo/canary.yaml", "stepWeight: 10", "stepWeight: -1")
+	if err := os.Rename(filepath.Join(dir, "apps/podinfo/canary.yaml"), filepath.Join(dir, "apps/podinfo", forged)); err != nil {
+		t.Fatal(err)
+	}
+	edit(t, dir, "apps/podinfo/kustomization.yaml", "  - configmap.yaml\n", "  - configmap.yaml\n  - \"missing\\n::error::forged\"\n")
+	out, err := gitcanary(t, "validate", dir)
+	if err == nil {
+		t.Fatalf("validate passed:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "::") {
+			t.Errorf("a line of the output starts with a workflow command: %q\n%s", line, out)
+		}
+	}
+	if !strings.Contains(out, `"apps/podinfo/x\n::error file=README.md::forged\ny.yaml": document 1 (Canary test/podinfo): spec.analysis.stepWeight`) {
+		t.Errorf("the file is not named, quoted:\n%s", out)
 	}
 }

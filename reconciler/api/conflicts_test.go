@@ -32,3 +32,25 @@ func TestConflicts(t *testing.T) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Two canaries on one Deployment would both generate its -primary: both are refused. Overlays of one base in two
+// namespaces are no conflict.
+func TestConflictsOnOneTarget(t *testing.T) {
+	canary := func(dir, ns, name, target string) *Canary {
+		c := &Canary{Metadata: ObjectMeta{Name: name, Namespace: ns}, Source: Source{Path: dir + "/canary.yaml", AppDir: dir}}
+		c.Spec.TargetRef = CrossRef{Kind: "Deployment", Name: target}
+		return c
+	}
+	a := canary("apps/a", "shop", "podinfo", "podinfo")
+	b := canary("apps/b", "shop", "podinfo-two", "podinfo")
+	staging := canary("apps/staging", "staging", "podinfo", "podinfo")
+	production := canary("apps/production", "production", "podinfo", "podinfo")
+	unique, errs := Conflicts([]*Canary{a, b, staging, production})
+	if len(unique) != 2 || unique[0] != staging || unique[1] != production {
+		t.Errorf("unique: %v", unique)
+	}
+	want := "apps/a/canary.yaml: document 1 (Canary shop/podinfo): spec.targetRef: conflict, canary refused: Canary shop/podinfo-two in apps/b/canary.yaml: document 1 also targets Deployment shop/podinfo: both would generate podinfo-primary"
+	if len(errs) != 2 || errs[0].Error() != want {
+		t.Errorf("errors: %v\nwant first: %s", errs, want)
+	}
+}

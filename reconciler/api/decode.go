@@ -23,6 +23,9 @@ const (
 	MaxAliases = 1_000
 	// MaxDepth bounds how deeply one document nests.
 	MaxDepth = 100
+	// MaxDocuments bounds the YAML documents of one file: a million empty
+	// ones ("---") fit in 4 MiB and cost gigabytes of nodes.
+	MaxDocuments = 10_000
 )
 
 // ErrTooLarge is wrapped by the error for a file or document beyond one
@@ -58,6 +61,23 @@ type decoder struct {
 func DecodeNode(n *yaml.Node) (any, error) {
 	d := &decoder{}
 	return d.value(n, "", 0)
+}
+
+// DecodeDocument is [DecodeNode] for a document of a file: errors are
+// *FieldError values naming src's file and document, object ("Kind
+// namespace/name", may be empty) and the field. Every document gitcanary
+// reads from a repository is decoded this way, within the limits above and
+// in linear time.
+func DecodeDocument(src Source, object string, n *yaml.Node) (any, error) {
+	v, err := DecodeNode(n)
+	if err != nil {
+		var de *decodeError
+		if errors.As(err, &de) {
+			return nil, &FieldError{Source: src, Object: object, Field: de.field, Msg: de.msg, Err: de.err}
+		}
+		return nil, &FieldError{Source: src, Object: object, Msg: err.Error()}
+	}
+	return v, nil
 }
 
 func (d *decoder) value(n *yaml.Node, path string, depth int) (any, error) {

@@ -63,13 +63,9 @@ func decodeFile(path string, data []byte, kind string, v any) error {
 	if docs[0].Kind != kind {
 		return &FieldError{Source: src, Field: "kind", Msg: fmt.Sprintf("want %s, got %q", kind, docs[0].Kind)}
 	}
-	raw, err := DecodeNode(docs[0].Node)
+	raw, err := DecodeDocument(src, "", docs[0].Node)
 	if err != nil {
-		var de *decodeError
-		if errors.As(err, &de) {
-			return &FieldError{Source: src, Field: de.field, Msg: de.msg, Err: de.err}
-		}
-		return &FieldError{Source: src, Msg: err.Error()}
+		return err
 	}
 	w := &fieldWalker{}
 	w.walk(raw, reflect.TypeOf(v).Elem(), "")

@@ -118,6 +118,8 @@ func TestUnsupportedFields(t *testing.T) {
 		{"mirrorWeight", "    stepWeight: 5", "    stepWeight: 5\n    mirrorWeight: 50", true, "spec.analysis.mirrorWeight: not supported yet"},
 		{"sessionAffinity", "    stepWeight: 5", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: flagger-cookie", true,
 			"spec.analysis.sessionAffinity: not supported yet: session affinity is not supported yet"},
+		{"delegation", "    port: 9898", "    port: 9898\n    delegation: true", true,
+			"spec.service.delegation: not supported yet: Istio delegate VirtualServices"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +187,16 @@ func TestParseCostIsBounded(t *testing.T) {
 		want := fmt.Sprintf("apps/big/canary.yaml: file is %d bytes, more than the 4194304 gitcanary reads", len(data))
 		if !errors.Is(err, ErrTooLarge) || err.Error() != want {
 			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("a million documents", func(t *testing.T) {
+		// 4 MB of "---" cost gigabytes of yaml.v3 nodes: gitcanary died out
+		// of memory under a 2 GiB address-space limit.
+		data := []byte(v1beta1 + strings.Repeat("---\n", 1_000_000))
+		_, err := ParseCanaries("apps/big/canary.yaml", data, "")
+		want := "apps/big/canary.yaml: file has more than 10000 YAML documents"
+		if !errors.Is(err, ErrTooLarge) || err.Error() != want {
+			t.Fatalf("error %v, want %q", err, want)
 		}
 	})
 	t.Run("alias bomb", func(t *testing.T) {

@@ -56,7 +56,8 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // SplitDocuments parses a multi-document YAML file. A syntax error names the
 // file, the document it is in and the line of the file; a file larger than
-// [MaxFileBytes] is refused whole.
+// [MaxFileBytes], or of more than [MaxDocuments] documents, is refused
+// whole.
 func SplitDocuments(path string, data []byte) ([]Document, error) {
 	if len(data) > MaxFileBytes {
 		return nil, &FieldError{Source: Source{Path: path, Index: wholeFile},
@@ -65,6 +66,10 @@ func SplitDocuments(path string, data []byte) ([]Document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Document
 	for i := 0; ; i++ {
+		if i == MaxDocuments {
+			return nil, &FieldError{Source: Source{Path: path, Index: wholeFile},
+				Msg: fmt.Sprintf("file has more than %d YAML documents", MaxDocuments), Err: ErrTooLarge}
+		}
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
@@ -143,13 +148,9 @@ func decodeCanary(path string, d Document, defaultProvider string) (*Canary, err
 	problem := func(field, msg string) *FieldError {
 		return &FieldError{Source: src, Object: obj, Field: field, Msg: msg}
 	}
-	raw, err := DecodeNode(d.Node)
+	raw, err := DecodeDocument(src, obj, d.Node)
 	if err != nil {
-		var de *decodeError
-		if errors.As(err, &de) {
-			return nil, &FieldError{Source: src, Object: obj, Field: de.field, Msg: de.msg, Err: de.err}
-		}
-		return nil, problem("", err.Error())
+		return nil, err
 	}
 	w := &fieldWalker{}
 	w.walk(raw, canaryType, "")

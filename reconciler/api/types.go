@@ -3,7 +3,10 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // API groups and versions gitcanary accepts for Canary documents.
@@ -51,10 +54,16 @@ const wholeFile = -1
 
 // String renders the location the way error messages name it.
 func (s Source) String() string {
-	if s.Index == wholeFile {
-		return s.Path
+	p := s.Path
+	if strings.IndexFunc(p, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		// A file name may hold a newline: quoted, it cannot start a line
+		// of validate's output (a CI workflow command) or of a commit.
+		p = strconv.Quote(p)
 	}
-	return fmt.Sprintf("%s: document %d", s.Path, s.Index+1)
+	if s.Index == wholeFile {
+		return p
+	}
+	return fmt.Sprintf("%s: document %d", p, s.Index+1)
 }
 
 // ObjectMeta is the subset of Kubernetes object metadata gitcanary uses.

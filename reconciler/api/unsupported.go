@@ -30,6 +30,7 @@ var unsupportedFields = []unsupportedField{
 	{Field: "spec.analysis.mirror", Reject: true, Why: "traffic mirroring is not supported yet"},
 	{Field: "spec.analysis.mirrorWeight", Reject: true, Why: "traffic mirroring is not supported yet"},
 	{Field: "spec.analysis.sessionAffinity", Reject: true, Why: "session affinity is not supported yet"},
+	{Field: "spec.service.delegation", Reject: true, Why: "Istio delegate VirtualServices (no hosts, no gateways, included by another VirtualService) are not supported yet"},
 }
 
 func withoutIterations(c *Canary) bool {

@@ -37,6 +37,8 @@ type Repo struct {
 	// damage is the first sign of a damaged clone met since the last
 	// fetch, which then clones again.
 	damage error
+	// trees caches decoded trees by hash (see [Repo.dirTree]).
+	trees map[plumbing.Hash]*dirTree
 }
 
 // OpenRepo clones opts.URL as a bare repository into opts.Workdir, or reuses

@@ -19,7 +19,7 @@ import (
 type Snapshot struct {
 	repo   *Repo
 	commit plumbing.Hash
-	root   *object.Tree // nil for the empty tree
+	root   *dirTree // nil for the empty tree
 }
 
 // Snapshot returns a view of commit's tree. The zero hash gives an empty
@@ -38,8 +38,8 @@ func (r *Repo) Snapshot(commit plumbing.Hash) (*Snapshot, error) {
 		}
 		return nil, fmt.Errorf("read commit %s: %w", commit, err)
 	}
-	if s.root, err = c.Tree(); err != nil {
-		return nil, fmt.Errorf("read tree of commit %s: %w", commit, r.damaged(err))
+	if s.root, err = r.dirTree(c.TreeHash); err != nil {
+		return nil, fmt.Errorf("read tree of commit %s: %w", commit, err)
 	}
 	return s, nil
 }
@@ -54,41 +54,39 @@ func cleanPath(p string) string {
 }
 
 // entry returns the tree entry at p; callers hold repo.mu.
-func (s *Snapshot) entry(p string) (*object.TreeEntry, bool) {
+func (s *Snapshot) entry(p string) (object.TreeEntry, bool) {
 	if s.root == nil || p == "" {
-		return nil, false
+		return object.TreeEntry{}, false
 	}
-	e, err := s.root.FindEntry(p)
-	if err != nil {
-		s.lookupFailed(err)
-		return nil, false
+	dir, name := path.Split(p)
+	t, ok := s.tree(strings.TrimSuffix(dir, "/"))
+	if !ok {
+		return object.TreeEntry{}, false
 	}
-	return e, true
+	return t.find(name)
 }
 
-// tree returns the subtree at p; callers hold repo.mu.
-func (s *Snapshot) tree(p string) (*object.Tree, bool) {
+// tree returns the subtree at p; callers hold repo.mu. A tree that cannot
+// be read is noted as damage, so that the next fetch repairs the clone.
+func (s *Snapshot) tree(p string) (*dirTree, bool) {
 	if s.root == nil {
 		return nil, false
 	}
-	if p == "" {
-		return s.root, true
-	}
-	t, err := s.root.Tree(p)
-	if err != nil {
-		s.lookupFailed(err)
-		return nil, false
+	t := s.root
+	for p != "" {
+		var name string
+		name, p, _ = strings.Cut(p, "/")
+		e, ok := t.find(name)
+		if !ok || !isDirMode(e.Mode) {
+			return nil, false
+		}
+		sub, err := s.repo.dirTree(e.Hash)
+		if err != nil {
+			return nil, false
+		}
+		t = sub
 	}
 	return t, true
-}
-
-// lookupFailed notes a path lookup that failed on a damaged object rather
-// than on a missing path, so that the next fetch repairs the clone; callers
-// hold repo.mu.
-func (s *Snapshot) lookupFailed(err error) {
-	if !errors.Is(err, object.ErrEntryNotFound) && !errors.Is(err, object.ErrDirectoryNotFound) && !errors.Is(err, object.ErrFileNotFound) {
-		_ = s.repo.damaged(err)
-	}
 }
 
 // MaxFileBytes bounds every file read from a commit: no render reads more
@@ -104,7 +102,7 @@ func (s *Snapshot) ReadFile(p string) ([]byte, error) {
 	s.repo.mu.Lock()
 	defer s.repo.mu.Unlock()
 	e, ok := s.entry(p)
-	if !ok || e.Mode == filemode.Dir {
+	if !ok || isDirMode(e.Mode) {
 		return nil, fmt.Errorf("read %s at %s: %w", p, short(s.commit), fs.ErrNotExist)
 	}
 	if !e.Mode.IsFile() || e.Mode == filemode.Symlink {
@@ -160,7 +158,7 @@ func (s *Snapshot) TreeHash(p string) (plumbing.Hash, bool) {
 	if !ok {
 		return plumbing.ZeroHash, false
 	}
-	return t.Hash, true
+	return t.hash, true
 }
 
 func isRegular(m filemode.FileMode) bool {
@@ -179,17 +177,16 @@ func (s *Snapshot) Walk(fn func(path string, blob plumbing.Hash) error) error {
 
 // walkTree walks the files under t. It reads trees under the lock but calls
 // fn without it, so fn may use the snapshot.
-func (s *Snapshot) walkTree(t *object.Tree, dir string, fn func(path string, blob plumbing.Hash) error) error {
-	for _, e := range t.Entries {
+func (s *Snapshot) walkTree(t *dirTree, dir string, fn func(path string, blob plumbing.Hash) error) error {
+	for _, e := range t.entries {
 		p := path.Join(dir, e.Name)
 		switch {
-		case e.Mode == filemode.Dir:
+		case isDirMode(e.Mode):
 			s.repo.mu.Lock()
-			sub, err := object.GetTree(s.repo.repo.Storer, e.Hash)
-			err = s.repo.damaged(err)
+			sub, err := s.repo.dirTree(e.Hash)
 			s.repo.mu.Unlock()
 			if err != nil {
-				return fmt.Errorf("read tree %s: %w", p, err)
+				return fmt.Errorf("%s: %w", p, err)
 			}
 			if err := s.walkTree(sub, p, fn); err != nil {
 				return err
@@ -235,8 +232,8 @@ func (s *Snapshot) names(dir string) []string {
 	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(t.Entries))
-	for _, e := range t.Entries {
+	out := make([]string, 0, len(t.entries))
+	for _, e := range t.entries {
 		out = append(out, e.Name)
 	}
 	return out

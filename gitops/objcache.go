@@ -108,31 +108,58 @@ func (s *cachedStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	return s.Storage.EncodedObjectSize(h)
 }
 
-// persist writes the pending objects to disk as one packfile (no delta
-// search: the pass's objects are few and small) and forgets them.
+// persist writes the pending objects to disk as one packfile and forgets
+// them.
 func (s *cachedStorage) persist() error {
+	pack, n, err := s.pack()
+	if err != nil || n == 0 {
+		return err
+	}
+	return s.persistPack(pack)
+}
+
+// has reports whether h is a pending object.
+func (s *cachedStorage) has(h plumbing.Hash) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.pending[h]
+	return ok
+}
+
+// pack encodes the pending objects as one packfile, without delta search:
+// a pass's objects are few and small, and the pack is both what a push
+// sends and what is then written to disk. n is the number of objects.
+func (s *cachedStorage) pack() (pack []byte, n int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.pending) == 0 {
-		return nil
+		return nil, 0, nil
 	}
 	mem := memory.NewStorage()
 	hashes := make([]plumbing.Hash, 0, len(s.pending))
 	for h, o := range s.pending {
 		if _, err := mem.SetEncodedObject(o); err != nil {
-			return err
+			return nil, 0, err
 		}
 		hashes = append(hashes, h)
 	}
-	var pack bytes.Buffer
-	if _, err := packfile.NewEncoder(&pack, mem, false).Encode(hashes, 0); err != nil {
-		return fmt.Errorf("pack the pushed objects: %w", err)
+	var buf bytes.Buffer
+	if _, err := packfile.NewEncoder(&buf, mem, false).Encode(hashes, 0); err != nil {
+		return nil, 0, fmt.Errorf("pack the new objects: %w", err)
 	}
+	return buf.Bytes(), len(hashes), nil
+}
+
+// persistPack writes pack, made by [cachedStorage.pack] from the pending
+// objects, to disk, and forgets those objects: they are on disk now.
+func (s *cachedStorage) persistPack(pack []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	w, err := s.Storage.PackfileWriter()
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(pack.Bytes()); err != nil {
+	if _, err := w.Write(pack); err != nil {
 		w.Close()
 		return fmt.Errorf("write the pushed objects: %w", err)
 	}

@@ -1,15 +1,19 @@
 package gitops
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
 )
 
 // Push updates the remote branch to tip, which must descend from the
@@ -30,8 +34,11 @@ func (r *Repo) Push(ctx context.Context, tip plumbing.Hash) error {
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	spec := config.RefSpec(fmt.Sprintf("%s:%s", tip, r.branchRef()))
 	err = r.remoteCall(ctx, func(ctx context.Context, px transport.ProxyOptions) error {
+		if r.objs.has(tip) {
+			return r.sendPending(ctx, remote, px, tip)
+		}
+		spec := config.RefSpec(fmt.Sprintf("%s:%s", tip, r.branchRef()))
 		return remote.PushContext(ctx, &git.PushOptions{
 			RemoteName:   remoteName,
 			RefSpecs:     []config.RefSpec{spec},
@@ -73,7 +80,7 @@ var conflictMarkers = []string{
 }
 
 func isConflict(err error) bool {
-	if errors.Is(err, git.ErrForceNeeded) {
+	if errors.Is(err, git.ErrForceNeeded) || errors.Is(err, errRemoteMoved) {
 		return true
 	}
 	msg := strings.ToLower(err.Error())
@@ -83,4 +90,70 @@ func isConflict(err error) bool {
 		}
 	}
 	return false
+}
+
+// errRemoteMoved is the remote branch found elsewhere than at the last
+// fetch or push.
+var errRemoteMoved = errors.New("the remote branch moved")
+
+// sendPending pushes tip, a commit of this pass, by sending exactly the
+// objects built since the last fetch or push: the remote branch is where
+// gitcanary last saw it (else errRemoteMoved, before anything is sent), so
+// it holds every older object. The update names that old value too, so
+// the server refuses it if the branch moves meanwhile: a compare-and-swap.
+// This skips what a generic push costs on a large repository — walking the
+// remote's trees to find what it lacks, and a delta search — and the pack
+// sent is the one then written to disk.
+func (r *Repo) sendPending(ctx context.Context, remote *git.Remote, px transport.ProxyOptions, tip plumbing.Hash) (err error) {
+	urls := remote.Config().URLs
+	ep, err := transport.NewEndpoint(urls[len(urls)-1])
+	if err != nil {
+		return err
+	}
+	ep.Proxy = px
+	cl, err := client.NewClient(ep)
+	if err != nil {
+		return err
+	}
+	sess, err := cl.NewReceivePackSession(ep, r.creds.method)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := sess.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	adv, err := sess.AdvertisedReferencesContext(ctx)
+	if err != nil {
+		return err
+	}
+	refs, err := adv.AllReferences()
+	if err != nil {
+		return err
+	}
+	var old plumbing.Hash
+	if ref, err := refs.Reference(r.branchRef()); err == nil {
+		old = ref.Hash()
+	}
+	if old != r.head {
+		return fmt.Errorf("%w: at %s, not %s", errRemoteMoved, short(old), short(r.head))
+	}
+	pack, _, err := r.objs.pack()
+	if err != nil {
+		return err
+	}
+	req := packp.NewReferenceUpdateRequestFromCapabilities(adv.Capabilities)
+	req.Commands = []*packp.Command{{Name: r.branchRef(), Old: old, New: tip}}
+	req.Packfile = io.NopCloser(bytes.NewReader(pack))
+	status, err := sess.ReceivePack(ctx, req)
+	if err != nil {
+		return err
+	}
+	if status != nil {
+		if err := status.Error(); err != nil {
+			return err
+		}
+	}
+	return r.objs.persistPack(pack)
 }

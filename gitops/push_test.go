@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,5 +169,54 @@ func TestFileURLCommitPush(t *testing.T) {
 	}
 	if got := run(t, remote, "show", "main:a"); got != "2" {
 		t.Fatalf("a = %q", got)
+	}
+}
+
+// TestPushSendsOnlyTheNewObjects pushes two commits of a pass over a
+// remote with many files: the remote receives exactly the objects they
+// made (receive-pack unpacks a small pack into loose objects, which
+// count-objects counts), and a fetch afterwards finds nothing to bring.
+func TestPushSendsOnlyTheNewObjects(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{}
+	for i := range 60 {
+		files[fmt.Sprintf("apps/app%02d/deployment.yaml", i)] = fmt.Sprintf("replicas: %d\n", i)
+	}
+	remote := newRemote(t, files)
+	run(t, remote, "repack", "-adq")
+	r := openTest(t, remote)
+	loose := func() string {
+		for _, l := range strings.Split(run(t, remote, "count-objects", "-v"), "\n") {
+			if n, ok := strings.CutPrefix(l, "count: "); ok {
+				return n
+			}
+		}
+		t.Fatal("count-objects printed no count")
+		return ""
+	}
+	if n := loose(); n != "0" {
+		t.Fatalf("loose objects before the push = %s", n)
+	}
+	// Each commit: a blob, the app's tree, apps/, the root tree, the commit.
+	first, err := r.Commit(r.Head(), map[string][]byte{"apps/app07/deployment.yaml": []byte("replicas: 70\n")}, "First\n", testAuthor, testTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := r.Commit(first, map[string][]byte{"apps/app08/deployment.yaml": []byte("replicas: 80\n")}, "Second\n", testAuthor, testTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Push(testContext(t), second); err != nil {
+		t.Fatal(err)
+	}
+	if n := loose(); n != "10" {
+		t.Errorf("the remote received %s objects, want the 10 the two commits made", n)
+	}
+	run(t, remote, "fsck", "--strict", "--no-progress")
+	if got := run(t, remote, "show", "main:apps/app08/deployment.yaml"); got != "replicas: 80" {
+		t.Fatalf("pushed file = %q", got)
+	}
+	if head, err := r.Fetch(testContext(t)); err != nil || head != second {
+		t.Fatalf("Fetch after the push = %s, %v", head, err)
 	}
 }

@@ -193,13 +193,12 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		if err != nil {
 			return res, fmt.Errorf("canary %s: commit: %w", c.Key(), err)
 		}
-		for p, data := range changes {
-			if data == nil {
-				fsys.Delete(p)
-			} else {
-				fsys.Set(p, data)
-			}
+		// The next canaries see the commit: a fresh view of it rather than
+		// a growing overlay, which every render of the pass would copy.
+		if snap, err = r.repo.Snapshot(tip); err != nil {
+			return res, fmt.Errorf("canary %s: %w", c.Key(), err)
 		}
+		fsys = gitops.NewFS(snap)
 		done = append(done, transition{canary: c, events: d.Events, from: d.from, status: d.Status, revision: d.Revision})
 		res.Commits++
 	}

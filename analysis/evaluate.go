@@ -168,10 +168,10 @@ type source struct {
 	q Querier
 	// query is the query for the canary; render renders it for another
 	// model (the primary's, for a comparison).
-	query  string
-	render func(Model) (string, error)
-	kind        metricKind
-	sampling    Sampling
+	query    string
+	render   func(Model) (string, error)
+	kind     metricKind
+	sampling Sampling
 	// noValues is the halt text for no data, failText the one for an
 	// error, which errPrefix prefixes.
 	noValues  string
@@ -195,7 +195,7 @@ func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 	}
 	return e.measure(ctx, m, source{
 		q: q, query: query, kind: kind, sampling: SampleRange,
-		render: func(m2 Model) (string, error) { return BuiltinQuery(provider, m.Name, m2) },
+		render:   func(m2 Model) (string, error) { return BuiltinQuery(provider, m.Name, m2) },
 		noValues: haltNoValuesBuiltin(provider, m.Name, e.c.Spec.TargetRef.Name, e.c.Metadata.Namespace),
 		failText: builtinQueryFailed, errPrefix: "running query failed",
 	})
@@ -208,7 +208,7 @@ func (e *evaluator) inline(ctx context.Context, m api.Metric) Result {
 	}
 	return e.measure(ctx, m, source{
 		q: q, query: m.Query, kind: kindCustom, sampling: SampleRange,
-		render: func(Model) (string, error) { return m.Query, nil },
+		render:   func(Model) (string, error) { return m.Query, nil },
 		noValues: haltNoValuesInline(m.Name),
 		failText: func(err error) string { return inlineQueryFailed(m.Name, err) },
 	})
@@ -239,7 +239,7 @@ func (e *evaluator) custom(ctx context.Context, m api.Metric) Result {
 	}
 	return e.measure(ctx, m, source{
 		q: q, query: query, kind: kindCustom, sampling: SamplingOf(t.Spec.Provider.Type),
-		render: func(m2 Model) (string, error) { return Render(t.Spec.Query, m2) },
+		render:   func(m2 Model) (string, error) { return Render(t.Spec.Query, m2) },
 		noValues: haltNoValuesCustom(m.Name),
 		failText: func(err error) string { return customQueryFailed(m.Name, err) },
 	})

@@ -39,8 +39,8 @@ const errorRate = `    metrics:
 type providerCase struct {
 	name string
 	// start starts the stand-in, answering with the error rates (%) the
-	// canary and its primary have, and returns its address.
-	start func(t *testing.T, canary, primary *atomic.Value) string
+	// canary and its primary have, and returns its address and requests.
+	start func(t *testing.T, canary, primary *atomic.Value) (string, func() []providertest.Request)
 	// query is the MetricTemplate's query (Flagger's examples); compare is
 	// the compare block of the canary's metric using it, if any.
 	query, compare string
@@ -52,7 +52,7 @@ type providerCase struct {
 var providerCases = []providerCase{
 	{
 		name: "datadog",
-		start: func(t *testing.T, canary, primary *atomic.Value) string {
+		start: func(t *testing.T, canary, primary *atomic.Value) (string, func() []providertest.Request) {
 			dd := providertest.NewDatadog(t, "dd-api-0123456789", "dd-app-9876543210")
 			dd.Answer(func(query string) []float64 {
 				if strings.Contains(query, "destination_workload:podinfo-primary,") {
@@ -63,7 +63,7 @@ var providerCases = []providerCase{
 				}
 				return nil
 			})
-			return dd.URL
+			return dd.URL, dd.Requests
 		},
 		query: `100 * (
   sum:istio.mesh.request.count{reporter:destination,destination_workload_namespace:{{ namespace }},destination_workload:{{ target }},response_code:5*}.as_count()
@@ -81,7 +81,7 @@ var providerCases = []providerCase{
 	},
 	{
 		name: "newrelic",
-		start: func(t *testing.T, canary, primary *atomic.Value) string {
+		start: func(t *testing.T, canary, primary *atomic.Value) (string, func() []providertest.Request) {
 			nr := providertest.NewNewRelic(t, 1234567, "NRAK-0123456789ABCDEF")
 			nr.Answer(func(nrql string) []float64 {
 				switch {
@@ -92,7 +92,7 @@ var providerCases = []providerCase{
 				}
 				return nil
 			})
-			return nr.URL + "/graphql"
+			return nr.URL + "/graphql", nr.Requests
 		},
 		query: `SELECT filter(count(*), WHERE httpResponseCode >= '500') * 100 / count(*)
 FROM Transaction WHERE appName = '{{ target }}' AND namespace = '{{ namespace }}'`,
@@ -147,7 +147,7 @@ func TestRunWithMetricProviders(t *testing.T) {
 			var canary, primary atomic.Value
 			canary.Store(0.2)
 			primary.Store(0.2)
-			address := pc.start(t, &canary, &primary)
+			address, requests := pc.start(t, &canary, &primary)
 
 			dir := sampleRepo(t)
 			canaryFile := "apps/podinfo/canary.yaml"
@@ -218,6 +218,21 @@ func TestRunWithMetricProviders(t *testing.T) {
 				t.Errorf("target not reverted to 6.0.1:\n%s", dep)
 			}
 			t.Logf("%s rollback:\n%s", pc.name, rollback)
+
+			// The provider was asked for the canary's and, for the
+			// comparison, the primary's series, with the Secret's keys
+			// (the stand-ins refuse others).
+			asked := map[string]int{}
+			for _, r := range requests() {
+				for _, w := range []string{"podinfo,", "podinfo'", "podinfo-primary"} {
+					if strings.Contains(r.Query, w) {
+						asked[strings.Trim(w, ",'")]++
+					}
+				}
+			}
+			if asked["podinfo"] == 0 || (pc.compare != "") != (asked["podinfo-primary"] > 0) {
+				t.Errorf("queries asked of %s: %v", pc.name, asked)
+			}
 
 			history := git(t, "", "--git-dir", remote, "log", "-p", "main")
 			for k, v := range pc.secret {

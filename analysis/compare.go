@@ -126,8 +126,20 @@ func CheckCompare(c *api.Canary) error {
 			continue
 		}
 		add := func(field, format string, args ...any) {
-			errs = append(errs, &api.FieldError{Source: c.Source, Object: obj,
-				Field: fmt.Sprintf("spec.analysis.metrics[%d].compare.%s", i, field), Msg: fmt.Sprintf(format, args...)})
+			f := fmt.Sprintf("spec.analysis.metrics[%d].compare", i)
+			if field != "" {
+				f += "." + field
+			}
+			errs = append(errs, &api.FieldError{Source: c.Source, Object: obj, Field: f, Msg: fmt.Sprintf(format, args...)})
+		}
+		switch {
+		case m.TemplateRef != nil:
+		case m.Query != "":
+			add("", "needs a query that names the target: an inline query cannot be rendered for the primary; use a MetricTemplate with {{ target }}")
+		case IsBuiltin(m.Name):
+			if _, err := BuiltinPrimaryQuery(c.Spec.Provider, m.Name, ModelFor(c, m)); errors.Is(err, ErrNoPrimarySeries) {
+				add("", "%v", err)
+			}
 		}
 		cmp := m.Compare
 		if cmp.Baseline != "" && cmp.Baseline != baselinePrimary {
@@ -159,11 +171,12 @@ func (e *evaluator) compare(ctx context.Context, m api.Metric, src source, r *Re
 		r.Err, r.Summary = err, summaryError(m.Name, err)
 		return
 	}
-	model := ModelFor(e.c, m)
-	model.Target += "-primary"
-	primaryQuery, err := src.render(model)
+	primaryQuery, err := src.primary()
+	if err == nil && strings.Join(strings.Fields(primaryQuery), " ") == strings.Join(strings.Fields(src.query), " ") {
+		err = fmt.Errorf("%w: the query is the same for the primary (it does not use {{ target }})", ErrNoPrimarySeries)
+	}
 	if err != nil {
-		r.Passed, r.Err, r.Halt, r.Summary = false, err, src.failText(err), summaryError(m.Name, err)
+		r.Passed, r.Err, r.Halt, r.Summary = false, err, compareFailed(e.c.Key(), m.Name, err), summaryError(m.Name, err)
 		return
 	}
 	canary, err := e.samples(ctx, m, src, src.query, "canary", r.Value)

@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -175,6 +176,40 @@ func TestCheckCompare(t *testing.T) {
 	}
 	if err != nil && !strings.Contains(err.Error(), "apps/podinfo/canary.yaml") {
 		t.Errorf("error does not name the file: %v", err)
+	}
+
+	// A query that cannot be rendered for the primary cannot be compared.
+	inline := newCanary(api.Metric{Name: "errors", Query: `sum(rate(errors{app="podinfo"}[1m]))`, Compare: &api.Compare{Direction: "increase"}})
+	apisix := newCanary(api.Metric{Name: api.MetricRequestSuccessRate, Compare: &api.Compare{}})
+	apisix.Spec.Provider = "apisix"
+	for c, want := range map[*api.Canary]string{
+		inline: "spec.analysis.metrics[0].compare: needs a query that names the target: an inline query cannot be rendered for the primary; use a MetricTemplate with {{ target }}",
+		apisix: "spec.analysis.metrics[0].compare: no series of the primary to compare with for provider apisix: APISIX's series measure the canary route as a whole, both backends",
+	} {
+		if err := analysis.CheckCompare(c); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckCompare = %v, want %q", err, want)
+		}
+	}
+	if err := analysis.CheckCompare(newCanary(api.Metric{Name: api.MetricRequestSuccessRate, Compare: &api.Compare{}})); err != nil {
+		t.Errorf("istio's success rate: %v", err)
+	}
+}
+
+// A template whose query does not change with {{ target }} would compare
+// the canary with itself: the check fails, saying so.
+func TestCompareNeedsTheTarget(t *testing.T) {
+	t.Parallel()
+	q := analysis.QuerierFunc(func(context.Context, string, time.Time) (float64, error) { return 0.1, nil })
+	tmpl := analysis.Templates{}
+	if err := tmpl.Add(&analysis.MetricTemplate{Metadata: api.ObjectMeta{Name: "errors", Namespace: "test"},
+		Spec: analysis.MetricTemplateSpec{Provider: analysis.Provider{Type: "prometheus"}, Query: `sum(rate(errors{namespace="{{ namespace }}"}[1m]))`}}); err != nil {
+		t.Fatal(err)
+	}
+	m := api.Metric{Name: "errors", TemplateRef: &api.TemplateRef{Name: "errors"}, ThresholdRange: &api.Range{Max: ptr(1)}, Compare: &api.Compare{Direction: "increase"}}
+	r := analysis.NewEvaluator(q).Evaluate(context.Background(), newCanary(m), tmpl, fixedNow)[0]
+	want := "Halt podinfo.test advancement errors comparison with primary failed: no series of the primary to compare with: the query is the same for the primary (it does not use {{ target }})"
+	if r.Passed || r.Halt != want || !errors.Is(r.Err, analysis.ErrNoPrimarySeries) {
+		t.Errorf("result %+v, want halt %q", r, want)
 	}
 }
 

@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/templates"
@@ -102,18 +104,80 @@ func Builtin(provider, metric string) (string, bool) {
 	return q, ok
 }
 
+// ErrNoPrimarySeries is returned for a metric whose query cannot be
+// rendered for the primary, the baseline of a comparison.
+var ErrNoPrimarySeries = errors.New("no series of the primary to compare with")
+
+// primarySeries turns an observer's query of the canary into its
+// primary's where the series do not name the target workload (rendering
+// them with {{ target }} = <target>-primary would select nothing, or the
+// canary again): the series the provider records for the primary's
+// traffic. The other observers' series name the workload (Deployment or
+// pods), so the primary's query is the canary's with <target>-primary.
+var primarySeries = map[string]*strings.Replacer{
+	// The main Ingress's own requests (no canary upstream) go to the primary.
+	"nginx": strings.NewReplacer(`canary!=""`, `canary=""`),
+	// Envoy clusters, Traefik services and Skipper routes are per Service
+	// (<service>-primary); Gloo upstreams per Service too.
+	"contour": strings.NewReplacer(`{{ service }}-canary_`, `{{ service }}-primary_`),
+	"gloo":    strings.NewReplacer(`-canaryupstream-`, `-primaryupstream-`),
+	"kuma":    strings.NewReplacer(`{{ target }}-canary_`, `{{ target }}-primary_`),
+	"traefik": strings.NewReplacer(`{{ target }}-canary-`, `{{ target }}-primary-`),
+	"skipper": strings.NewReplacer(`__%s_canary(_[0-9]+)?`, `__%s_primary(_[0-9]+)?`),
+}
+
+// noPrimarySeries says why an observer has no series of the primary.
+var noPrimarySeries = map[string]string{
+	"apisix": "APISIX's series measure the canary route as a whole, both backends",
+}
+
 // BuiltinQuery renders the query of a builtin metric for a provider with
 // the model, encoded as the provider's observer does (Skipper's route names
 // have "_" for every non-word character).
 func BuiltinQuery(provider, metric string, m Model) (string, error) {
+	p, q, err := builtin(provider, metric)
+	if err != nil {
+		return "", err
+	}
+	return renderBuiltin(p, q, m)
+}
+
+// BuiltinPrimaryQuery renders the query of a builtin metric that measures
+// the canary's primary, the baseline of a comparison: where the provider's
+// series name the workload, the query of the target <target>-primary;
+// otherwise the series the provider records for the primary's traffic (see
+// primarySeries). A provider without such series gives
+// ErrNoPrimarySeries.
+func BuiltinPrimaryQuery(provider, metric string, m Model) (string, error) {
+	p, q, err := builtin(provider, metric)
+	if err != nil {
+		return "", err
+	}
+	if why, ok := noPrimarySeries[p.Observer]; ok {
+		return "", fmt.Errorf("%w for provider %s: %s", ErrNoPrimarySeries, provider, why)
+	}
+	if r, ok := primarySeries[p.Observer]; ok {
+		q = r.Replace(q)
+	} else {
+		m.Target += "-primary"
+	}
+	return renderBuiltin(p, q, m)
+}
+
+// builtin returns a provider and the query template of its builtin metric.
+func builtin(provider, metric string) (templates.Provider, string, error) {
 	p, err := templates.Lookup(provider)
 	if err != nil {
-		return "", fmt.Errorf("no builtin %s query: %w", metric, err)
+		return p, "", fmt.Errorf("no builtin %s query: %w", metric, err)
 	}
 	q, ok := builtinQueries[p.Observer][metric]
 	if !ok {
-		return "", fmt.Errorf("no builtin %s query for provider %q", metric, provider)
+		return p, "", fmt.Errorf("no builtin %s query for provider %q", metric, provider)
 	}
+	return p, q, nil
+}
+
+func renderBuiltin(p templates.Provider, q string, m Model) (string, error) {
 	if p.Observer == "skipper" {
 		for _, f := range []*string{&m.Name, &m.Namespace, &m.Target, &m.Service, &m.Ingress} {
 			*f = nonWord.ReplaceAllString(*f, "_")

@@ -1,6 +1,7 @@
 package analysis_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,56 @@ func TestBuiltinSkipperEncodesNames(t *testing.T) {
 	}
 	if want := `route=~"kube(ew)?_team_a__web_app_canary__.*__podinfo_svc_canary(_[0-9]+)?"`; !strings.Contains(got, want) {
 		t.Errorf("got %s, want %s in it", got, want)
+	}
+}
+
+// The primary's builtin queries select the series the provider records
+// for the primary's traffic: the workload <target>-primary where the
+// series name it, the primary's Service, upstream or route where they name
+// those, NGINX's main Ingress without a canary upstream. APISIX measures
+// the canary route as a whole: it has none.
+func TestBuiltinPrimaryQueries(t *testing.T) {
+	t.Parallel()
+	selects := map[string]string{
+		"istio":                `destination_workload=~"podinfo-primary"`,
+		"linkerd":              `deployment=~"podinfo-primary"`,
+		"smi:v1alpha3:linkerd": `deployment=~"podinfo-primary"`,
+		"osm":                  `destination_name="podinfo-primary"`,
+		"appmesh":              `kubernetes_pod_name=~"podinfo-primary-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"`,
+		"kubernetes":           `kubernetes_pod_name=~"podinfo-primary-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"`,
+		"gatewayapi:v1":        `kubernetes_pod_name=~"podinfo-primary-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"`,
+		"nginx":                `ingress="podinfo",canary=""`,
+		"contour":              `envoy_cluster_name=~"test_podinfo-primary_[0-9a-zA-Z-]+"`,
+		"gloo":                 `envoy_cluster_name=~"test-podinfo-primaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+"`,
+		"kuma":                 `service=~"podinfo-primary_test_svc_[0-9a-zA-Z-]+"`,
+		"traefik":              `service=~"test-podinfo-primary-[0-9a-zA-Z-]+@kubernetescrd"`,
+		"skipper":              `route=~"kube(ew)?_test__podinfo_canary__.*__podinfo_primary(_[0-9]+)?"`,
+	}
+	for provider, want := range selects {
+		for _, m := range []string{api.MetricRequestSuccessRate, api.MetricRequestDuration} {
+			q, err := analysis.BuiltinPrimaryQuery(provider, m, podinfo)
+			if err != nil {
+				t.Errorf("%s %s: %v", provider, m, err)
+				continue
+			}
+			canary, _ := analysis.BuiltinQuery(provider, m, podinfo)
+			if !strings.Contains(q, want) || q == canary || strings.Contains(q, `canary!=""`) {
+				t.Errorf("%s %s: primary query\n%s\ndoes not select %s", provider, m, q, want)
+			}
+			if _, err := parser.ParseExpr(q); err != nil {
+				t.Errorf("%s %s: %v\n%s", provider, m, err, q)
+			}
+		}
+	}
+	for _, p := range routers.Providers() {
+		name := strings.Split(p, "|")[0]
+		_, err := analysis.BuiltinPrimaryQuery(name, api.MetricRequestSuccessRate, podinfo)
+		if name == "apisix" {
+			if !errors.Is(err, analysis.ErrNoPrimarySeries) {
+				t.Errorf("apisix: %v, want ErrNoPrimarySeries", err)
+			}
+		} else if err != nil && !strings.Contains(err.Error(), "not supported yet") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -28,22 +28,29 @@ const (
 )
 
 // Comparison is a metric of the canary judged against the same metric of
-// its primary.
+// its primary. Values are in the metric's unit.
 type Comparison struct {
-	// CanarySamples and PrimarySamples are how many samples each side had.
-	CanarySamples, PrimarySamples int
-	CanaryMedian, PrimaryMedian   float64
+	// CanarySamples and PrimarySamples are how many samples each side had;
+	// MinSamples is how many each side needs.
+	CanarySamples  int `json:"canarySamples,omitempty"`
+	PrimarySamples int `json:"primarySamples,omitempty"`
+	MinSamples     int `json:"minSamples,omitempty"`
+	// CanaryMedian and PrimaryMedian are the medians of the samples.
+	CanaryMedian  float64 `json:"canaryMedian"`
+	PrimaryMedian float64 `json:"primaryMedian"`
 	// P is the one-sided Mann-Whitney p-value that the canary is worse.
-	P float64
+	P float64 `json:"p"`
 	// Shift is the Hodges-Lehmann estimate of canary minus primary.
-	Shift float64
-	// Tolerance is the allowed worsening, in the metric's unit.
-	Tolerance float64
-	// Inconclusive is set when a side had fewer samples than minSamples.
-	Inconclusive bool
+	Shift float64 `json:"shift"`
+	// Tolerance is the allowed worsening.
+	Tolerance float64 `json:"tolerance"`
+	// Inconclusive is set when a side had fewer samples than MinSamples;
+	// Skipped when the metric says onNoData: skip, so the check passed.
+	Inconclusive bool `json:"inconclusive,omitempty"`
+	Skipped      bool `json:"skipped,omitempty"`
 	// Worse is set when the canary is worse with the asked confidence by
 	// more than the tolerance.
-	Worse bool
+	Worse bool `json:"worse,omitempty"`
 }
 
 // compareSpec is a compare block with its defaults applied.
@@ -119,8 +126,20 @@ func CheckCompare(c *api.Canary) error {
 			continue
 		}
 		add := func(field, format string, args ...any) {
-			errs = append(errs, &api.FieldError{Source: c.Source, Object: obj,
-				Field: fmt.Sprintf("spec.analysis.metrics[%d].compare.%s", i, field), Msg: fmt.Sprintf(format, args...)})
+			f := fmt.Sprintf("spec.analysis.metrics[%d].compare", i)
+			if field != "" {
+				f += "." + field
+			}
+			errs = append(errs, &api.FieldError{Source: c.Source, Object: obj, Field: f, Msg: fmt.Sprintf(format, args...)})
+		}
+		switch {
+		case m.TemplateRef != nil:
+		case m.Query != "":
+			add("", "needs a query that names the target: an inline query cannot be rendered for the primary; use a MetricTemplate with {{ target }}")
+		case IsBuiltin(m.Name):
+			if _, err := BuiltinPrimaryQuery(c.Spec.Provider, m.Name, ModelFor(c, m)); errors.Is(err, ErrNoPrimarySeries) {
+				add("", "%v", err)
+			}
 		}
 		cmp := m.Compare
 		if cmp.Baseline != "" && cmp.Baseline != baselinePrimary {
@@ -152,11 +171,12 @@ func (e *evaluator) compare(ctx context.Context, m api.Metric, src source, r *Re
 		r.Err, r.Summary = err, summaryError(m.Name, err)
 		return
 	}
-	model := ModelFor(e.c, m)
-	model.Target += "-primary"
-	primaryQuery, err := src.render(model)
+	primaryQuery, err := src.primary()
+	if err == nil && strings.Join(strings.Fields(primaryQuery), " ") == strings.Join(strings.Fields(src.query), " ") {
+		err = fmt.Errorf("%w: the query is the same for the primary (it does not use {{ target }})", ErrNoPrimarySeries)
+	}
 	if err != nil {
-		r.Passed, r.Err, r.Halt, r.Summary = false, err, src.failText(err), summaryError(m.Name, err)
+		r.Passed, r.Err, r.Halt, r.Summary = false, err, compareFailed(e.c.Key(), m.Name, err), summaryError(m.Name, err)
 		return
 	}
 	canary, err := e.samples(ctx, m, src, src.query, "canary", r.Value)
@@ -169,19 +189,17 @@ func (e *evaluator) compare(ctx context.Context, m api.Metric, src source, r *Re
 		r.Passed, r.Err, r.Halt, r.Summary = false, err, src.failText(err), summaryError(m.Name, err)
 		return
 	}
-	cmp := &Comparison{CanarySamples: len(canary), PrimarySamples: len(primary),
+	cmp := &Comparison{CanarySamples: len(canary), PrimarySamples: len(primary), MinSamples: spec.minSamples,
 		CanaryMedian: stats.Median(canary), PrimaryMedian: stats.Median(primary)}
 	r.Compare = cmp
+	format := valueFormat(src.kind)
 	if len(canary) < spec.minSamples || len(primary) < spec.minSamples {
-		cmp.Inconclusive = true
-		note := fmt.Sprintf("vs primary: inconclusive, %d canary and %d primary samples (want %d)", len(canary), len(primary), spec.minSamples)
-		if m.OnNoData == "skip" {
-			r.Summary += "; " + note + ", skipped"
-			return
+		cmp.Inconclusive, cmp.Skipped = true, m.OnNoData == "skip"
+		r.Summary += "; " + cmp.text(format)
+		if !cmp.Skipped {
+			r.Passed = false
+			r.Halt = fmt.Sprintf("Halt %s advancement %s comparison with primary inconclusive", e.c.Key(), m.Name)
 		}
-		r.Passed = false
-		r.Halt = fmt.Sprintf("Halt %s advancement %s comparison with primary inconclusive", e.c.Key(), m.Name)
-		r.Summary += "; " + note
 		return
 	}
 	alt := stats.Greater
@@ -201,9 +219,7 @@ func (e *evaluator) compare(ctx context.Context, m api.Metric, src source, r *Re
 		worseBy = -worseBy
 	}
 	cmp.Worse = test.P < 1-spec.confidence && worseBy > cmp.Tolerance
-	format := valueFormat(src.kind)
-	r.Summary += fmt.Sprintf("; vs primary: median %s vs %s, p=%s, shift %s (tolerance %s)",
-		format(cmp.CanaryMedian), format(cmp.PrimaryMedian), formatP(cmp.P), signed(format, cmp.Shift), format(cmp.Tolerance))
+	r.Summary += "; " + cmp.text(format)
 	if cmp.Worse {
 		op := ">"
 		if spec.decrease {
@@ -292,25 +308,6 @@ func (s *sampleStore) add(key string, t time.Time, v float64, keep time.Duration
 	}
 	return out
 }
-
-func valueFormat(kind metricKind) func(float64) string {
-	switch kind {
-	case kindSuccessRate:
-		return func(v float64) string { return fmt.Sprintf("%.2f%%", v) }
-	case kindDuration:
-		return func(v float64) string { return msDuration(v).String() }
-	}
-	return func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
-}
-
-func signed(format func(float64) string, v float64) string {
-	if v >= 0 {
-		return "+" + format(v)
-	}
-	return format(v)
-}
-
-func formatP(p float64) string { return strconv.FormatFloat(p, 'g', 2, 64) }
 
 func compareFailed(key, metric string, err error) string {
 	return fmt.Sprintf("Halt %s advancement %s comparison with primary failed: %v", key, metric, err)

@@ -2,8 +2,11 @@ package analysis_test
 
 import (
 	"context"
+	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +105,14 @@ func TestCompareWithPrimary(t *testing.T) {
 				t.Fatalf("samples: %+v", r.Compare)
 			}
 			t.Logf("summary: %s", r.Summary)
+			// The commit body's line reads back as the comparison made.
+			_, detail, _ := strings.Cut(r.Summary, "; ")
+			back, ok := analysis.ParseComparison(detail)
+			if !ok || back.Worse != r.Compare.Worse || back.Failed() == tt.passed ||
+				math.Abs(back.CanaryMedian-r.Compare.CanaryMedian) > 0.005 || math.Abs(back.PrimaryMedian-r.Compare.PrimaryMedian) > 0.005 ||
+				math.Abs(back.Shift-r.Compare.Shift) > 0.005 || math.Abs(back.P-r.Compare.P) > r.Compare.P/10 {
+				t.Errorf("ParseComparison(%q) = %+v, %v; made %+v", detail, back, ok, r.Compare)
+			}
 			if !tt.passed {
 				if !strings.Contains(r.Halt, "< primary 99.9") || r.Compare.P > 0.001 {
 					t.Errorf("halt %q, p %v", r.Halt, r.Compare.P)
@@ -165,5 +176,86 @@ func TestCheckCompare(t *testing.T) {
 	}
 	if err != nil && !strings.Contains(err.Error(), "apps/podinfo/canary.yaml") {
 		t.Errorf("error does not name the file: %v", err)
+	}
+
+	// A query that cannot be rendered for the primary cannot be compared.
+	inline := newCanary(api.Metric{Name: "errors", Query: `sum(rate(errors{app="podinfo"}[1m]))`, Compare: &api.Compare{Direction: "increase"}})
+	apisix := newCanary(api.Metric{Name: api.MetricRequestSuccessRate, Compare: &api.Compare{}})
+	apisix.Spec.Provider = "apisix"
+	for c, want := range map[*api.Canary]string{
+		inline: "spec.analysis.metrics[0].compare: needs a query that names the target: an inline query cannot be rendered for the primary; use a MetricTemplate with {{ target }}",
+		apisix: "spec.analysis.metrics[0].compare: no series of the primary to compare with for provider apisix: APISIX's series measure the canary route as a whole, both backends",
+	} {
+		if err := analysis.CheckCompare(c); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckCompare = %v, want %q", err, want)
+		}
+	}
+	if err := analysis.CheckCompare(newCanary(api.Metric{Name: api.MetricRequestSuccessRate, Compare: &api.Compare{}})); err != nil {
+		t.Errorf("istio's success rate: %v", err)
+	}
+}
+
+// A template whose query does not change with {{ target }} would compare
+// the canary with itself: the check fails, saying so.
+func TestCompareNeedsTheTarget(t *testing.T) {
+	t.Parallel()
+	q := analysis.QuerierFunc(func(context.Context, string, time.Time) (float64, error) { return 0.1, nil })
+	tmpl := analysis.Templates{}
+	if err := tmpl.Add(&analysis.MetricTemplate{Metadata: api.ObjectMeta{Name: "errors", Namespace: "test"},
+		Spec: analysis.MetricTemplateSpec{Provider: analysis.Provider{Type: "prometheus"}, Query: `sum(rate(errors{namespace="{{ namespace }}"}[1m]))`}}); err != nil {
+		t.Fatal(err)
+	}
+	m := api.Metric{Name: "errors", TemplateRef: &api.TemplateRef{Name: "errors"}, ThresholdRange: &api.Range{Max: ptr(1)}, Compare: &api.Compare{Direction: "increase"}}
+	r := analysis.NewEvaluator(q).Evaluate(context.Background(), newCanary(m), tmpl, fixedNow)[0]
+	want := "Halt podinfo.test advancement errors comparison with primary failed: no series of the primary to compare with: the query is the same for the primary (it does not use {{ target }})"
+	if r.Passed || r.Halt != want || !errors.Is(r.Err, analysis.ErrNoPrimarySeries) {
+		t.Errorf("result %+v, want halt %q", r, want)
+	}
+}
+
+func TestParseComparison(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text   string
+		want   *analysis.Comparison
+		failed bool
+	}{
+		{
+			text: "vs primary: median 99.93% vs 99.96%, p=5.4e-05, shift -0.02% (tolerance 0.50%)",
+			want: &analysis.Comparison{CanaryMedian: 99.93, PrimaryMedian: 99.96, P: 5.4e-05, Shift: -0.02, Tolerance: 0.5},
+		},
+		{
+			text: "vs primary: worse, median 99.27% vs 99.97%, p=3.9e-05, shift -0.72% (tolerance 0.50%)",
+			want: &analysis.Comparison{CanaryMedian: 99.27, PrimaryMedian: 99.97, P: 3.9e-05, Shift: -0.72, Tolerance: 0.5, Worse: true}, failed: true,
+		},
+		{
+			text: "vs primary: worse, median 1.2s vs 212ms, p=0.0012, shift +988ms (tolerance 21ms)",
+			want: &analysis.Comparison{CanaryMedian: 1200, PrimaryMedian: 212, P: 0.0012, Shift: 988, Tolerance: 21, Worse: true}, failed: true,
+		},
+		{
+			text: "vs primary: median 0.53 vs 0.50, p=1, shift +0.00 (tolerance 0.10)",
+			want: &analysis.Comparison{CanaryMedian: 0.53, PrimaryMedian: 0.5, P: 1, Tolerance: 0.1},
+		},
+		{
+			text: "vs primary: inconclusive, 3 canary and 10 primary samples (want 5)",
+			want: &analysis.Comparison{CanarySamples: 3, PrimarySamples: 10, MinSamples: 5, Inconclusive: true}, failed: true,
+		},
+		{
+			text: "vs primary: inconclusive, 1 canary and 1 primary samples (want 5), skipped",
+			want: &analysis.Comparison{CanarySamples: 1, PrimarySamples: 1, MinSamples: 5, Inconclusive: true, Skipped: true},
+		},
+		{text: "vs primary: median 99% vs lots, p=1, shift +0.00% (tolerance 0.50%)"},
+		{text: "vs canary: median 99.93% vs 99.96%, p=5.4e-05, shift -0.02% (tolerance 0.50%)"},
+		{text: ""},
+	}
+	for _, tt := range tests {
+		got, ok := analysis.ParseComparison(tt.text)
+		if ok != (tt.want != nil) || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ParseComparison(%q) = %+v, %v; want %+v", tt.text, got, ok, tt.want)
+			continue
+		}
+		if ok && got.Failed() != tt.failed {
+			t.Errorf("ParseComparison(%q).Failed() = %v", tt.text, got.Failed())
+		}
 	}
 }

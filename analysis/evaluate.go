@@ -166,10 +166,10 @@ func (e *evaluator) metric(ctx context.Context, m api.Metric) Result {
 // source is where and how a metric is measured.
 type source struct {
 	q Querier
-	// query is the query for the canary; render renders it for another
-	// model (the primary's, for a comparison).
+	// query is the query for the canary; primary renders the query of its
+	// primary, for a comparison.
 	query    string
-	render   func(Model) (string, error)
+	primary  func() (string, error)
 	kind     metricKind
 	sampling Sampling
 	// noValues is the halt text for no data, failText the one for an
@@ -195,7 +195,7 @@ func (e *evaluator) builtin(ctx context.Context, m api.Metric) Result {
 	}
 	return e.measure(ctx, m, source{
 		q: q, query: query, kind: kind, sampling: SampleRange,
-		render:   func(m2 Model) (string, error) { return BuiltinQuery(provider, m.Name, m2) },
+		primary:  func() (string, error) { return BuiltinPrimaryQuery(provider, m.Name, ModelFor(e.c, m)) },
 		noValues: haltNoValuesBuiltin(provider, m.Name, e.c.Spec.TargetRef.Name, e.c.Metadata.Namespace),
 		failText: builtinQueryFailed, errPrefix: "running query failed",
 	})
@@ -208,7 +208,9 @@ func (e *evaluator) inline(ctx context.Context, m api.Metric) Result {
 	}
 	return e.measure(ctx, m, source{
 		q: q, query: m.Query, kind: kindCustom, sampling: SampleRange,
-		render:   func(Model) (string, error) { return m.Query, nil },
+		primary: func() (string, error) {
+			return "", fmt.Errorf("%w: an inline query does not change with the target; use a MetricTemplate", ErrNoPrimarySeries)
+		},
 		noValues: haltNoValuesInline(m.Name),
 		failText: func(err error) string { return inlineQueryFailed(m.Name, err) },
 	})
@@ -239,7 +241,11 @@ func (e *evaluator) custom(ctx context.Context, m api.Metric) Result {
 	}
 	return e.measure(ctx, m, source{
 		q: q, query: query, kind: kindCustom, sampling: SamplingOf(t.Spec.Provider.Type),
-		render:   func(m2 Model) (string, error) { return Render(t.Spec.Query, m2) },
+		primary: func() (string, error) {
+			model := ModelFor(e.c, m)
+			model.Target += "-primary"
+			return Render(t.Spec.Query, model)
+		},
 		noValues: haltNoValuesCustom(m.Name),
 		failText: func(err error) string { return customQueryFailed(m.Name, err) },
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
@@ -295,8 +296,12 @@ type MetricValue struct {
 	Skipped bool `json:"skipped,omitempty"`
 	// Error is the query's error.
 	Error string `json:"error,omitempty"`
-	// Detail follows the value after "; ": the baseline comparison.
-	Detail string `json:"detail,omitempty"`
+	// Detail follows the value after "; ": the baseline comparison, as
+	// written; Compare is what it says, when it reads as one. A worse or
+	// inconclusive (not skipped) comparison fails the check: Passed is
+	// false even though the value is within its bounds.
+	Detail  string               `json:"detail,omitempty"`
+	Compare *analysis.Comparison `json:"compare,omitempty"`
 }
 
 // Bound is one side of a metric's threshold: Op is ">=" or "<=" for a
@@ -357,14 +362,17 @@ func parseMetricLine(line string) (MetricValue, bool) {
 		return MetricValue{}, false
 	}
 	m.Text = f[0]
-	m.Value, m.Unit, ok = parseMetricNumber(f[0])
+	m.Value, m.Unit, ok = analysis.ParseValue(f[0])
 	if !ok {
 		return MetricValue{}, false
 	}
 	m.Passed = true
+	if c, ok := analysis.ParseComparison(detail); ok {
+		m.Compare, m.Passed = c, !c.Failed()
+	}
 	for i := 1; i+1 < len(f); i += 2 {
 		op, text := f[i], strings.TrimSuffix(f[i+1], ",")
-		v, _, ok := parseMetricNumber(text)
+		v, _, ok := analysis.ParseValue(text)
 		if !ok || !slices.Contains([]string{">=", "<=", "<", ">"}, op) {
 			return MetricValue{}, false
 		}
@@ -374,22 +382,6 @@ func parseMetricLine(line string) (MetricValue, bool) {
 		m.Bounds = append(m.Bounds, Bound{Op: op, Text: text, Value: v})
 	}
 	return m, true
-}
-
-// parseMetricNumber reads a value as the analysis prints it: a percentage
-// ("99.87%"), a duration ("212ms", "1.2s", in milliseconds) or a number.
-func parseMetricNumber(s string) (float64, string, bool) {
-	if p, ok := strings.CutSuffix(s, "%"); ok {
-		v, err := strconv.ParseFloat(p, 64)
-		return v, "%", err == nil
-	}
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		return v, "", true
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return float64(d) / float64(time.Millisecond), "ms", true
-	}
-	return 0, "", false
 }
 
 // TargetImages renders the app of each canary of snap as its owner wrote it

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/gitcanary/gitcanary/analysis"
 )
 
 // TestEventsShowGates: a merged approval pull request and a manual request
@@ -71,7 +73,10 @@ latency 0.53 >= 0.1, <= 2
 error-rate no values found
 queue-depth no values found, skipped
 cpu error: Prometheus query failed: connection refused
-request-success-rate 99.28% >= 99%; vs primary: median 99.27% vs 99.97%, p=3.9e-05, shift -0.72% (tolerance 0.50%)
+request-success-rate 99.28% >= 99%; vs primary: worse, median 99.27% vs 99.97%, p=3.9e-05, shift -0.72% (tolerance 0.50%)
+request-success-rate 99.94% >= 99%; vs primary: median 99.93% vs 99.96%, p=5.4e-05, shift -0.02% (tolerance 0.50%)
+errors 0.10 <= 1; vs primary: inconclusive, 1 canary and 1 primary samples (want 5)
+errors 0.10 <= 1; vs primary: inconclusive, 1 canary and 1 primary samples (want 5), skipped
 sync gate: kustomization/apps: reconciliation succeeded, 1.2s after the last commit`
 	got := ParseAnalysis(body)
 	want := Analysis{
@@ -83,8 +88,18 @@ sync gate: kustomization/apps: reconciliation succeeded, 1.2s after the last com
 			{Name: "error-rate", NoData: true},
 			{Name: "queue-depth", NoData: true, Skipped: true, Passed: true},
 			{Name: "cpu", Error: "Prometheus query failed: connection refused"},
-			{Name: "request-success-rate", Text: "99.28%", Value: 99.28, Unit: "%", Passed: true, Bounds: []Bound{{">=", "99%", 99}},
-				Detail: "vs primary: median 99.27% vs 99.97%, p=3.9e-05, shift -0.72% (tolerance 0.50%)"},
+			{Name: "request-success-rate", Text: "99.28%", Value: 99.28, Unit: "%", Passed: false, Bounds: []Bound{{">=", "99%", 99}},
+				Detail:  "vs primary: worse, median 99.27% vs 99.97%, p=3.9e-05, shift -0.72% (tolerance 0.50%)",
+				Compare: &analysis.Comparison{CanaryMedian: 99.27, PrimaryMedian: 99.97, P: 3.9e-05, Shift: -0.72, Tolerance: 0.5, Worse: true}},
+			{Name: "request-success-rate", Text: "99.94%", Value: 99.94, Unit: "%", Passed: true, Bounds: []Bound{{">=", "99%", 99}},
+				Detail:  "vs primary: median 99.93% vs 99.96%, p=5.4e-05, shift -0.02% (tolerance 0.50%)",
+				Compare: &analysis.Comparison{CanaryMedian: 99.93, PrimaryMedian: 99.96, P: 5.4e-05, Shift: -0.02, Tolerance: 0.5}},
+			{Name: "errors", Text: "0.10", Value: 0.1, Passed: false, Bounds: []Bound{{"<=", "1", 1}},
+				Detail:  "vs primary: inconclusive, 1 canary and 1 primary samples (want 5)",
+				Compare: &analysis.Comparison{CanarySamples: 1, PrimarySamples: 1, MinSamples: 5, Inconclusive: true}},
+			{Name: "errors", Text: "0.10", Value: 0.1, Passed: true, Bounds: []Bound{{"<=", "1", 1}},
+				Detail:  "vs primary: inconclusive, 1 canary and 1 primary samples (want 5), skipped",
+				Compare: &analysis.Comparison{CanarySamples: 1, PrimarySamples: 1, MinSamples: 5, Inconclusive: true, Skipped: true}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -61,9 +61,7 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 			t.Fatalf("run --once: %v\n%s", err, out)
 		}
 	}
-	last := func() string {
-		return strings.TrimSpace(git(t, "", "--git-dir", remote, "log", "-1", "--format=%s", "main"))
-	}
+	last := func() string { return lastSubject(t, remote) }
 	// runUntil runs passes, one a second, until the last commit's subject
 	// starts with want.
 	runUntil := func(want string) {
@@ -79,10 +77,7 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 	}
 	bump := func(tag string) {
 		t.Helper()
-		git(t, dir, "pull", "-q", remote, "main")
-		edit(t, dir, "apps/podinfo/deployment.yaml", "podinfo:6.0.", "podinfo:"+tag+" #")
-		git(t, dir, "commit", "-qam", "bump podinfo to "+tag)
-		git(t, dir, "push", "-q", remote, "main")
+		bumpPodinfo(t, dir, remote, tag)
 	}
 
 	run()

@@ -36,6 +36,7 @@ var (
 	colorThreshold = color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}
 	colorGate      = color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}
 	colorMuted     = color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}
+	colorPrimary   = color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff}
 )
 
 // chart is one plot with its legend (drawn beside it) and the points its

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg/draw"
@@ -41,8 +42,9 @@ func measurements(steps []reconciler.Transition) ([]string, map[string][]measure
 }
 
 // metricCharts plots each metric of the rollout: its values (failed ones
-// marked), its threshold as a dashed line, and the checks that found no
-// values along the bottom.
+// marked), its threshold as a dashed line, the primary's median where the
+// metric is compared with the primary, and the checks that found no values
+// along the bottom.
 func metricCharts(steps []reconciler.Transition) []*chart {
 	names, values := measurements(steps)
 	xr := rolloutRange(steps)
@@ -65,7 +67,7 @@ func metricChart(name string, ms []measurement, xr timeRange) *chart {
 		ylabel += " (" + unit + ")"
 	}
 	c := newChart(name, ylabel, xr, metricHeight)
-	var passed, failed, line plotter.XYs
+	var passed, failed, line, primary plotter.XYs
 	var noData []float64
 	mins, maxs := thresholds{}, thresholds{}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -91,8 +93,18 @@ func metricChart(name string, ms []measurement, xr timeRange) *chart {
 			t.add(x, b)
 			lo, hi = math.Min(lo, b.Value), math.Max(hi, b.Value)
 		}
-		c.marks = append(c.marks, mark{x: x, y: m.Value, sha: m.step.SHA, value: m.Text,
-			title: fmt.Sprintf("%s %s %s at weight %d (%s, %s)", name, m.Text, m.Threshold(), m.measuredAt, m.step.SHA[:7], m.step.Time.Format("15:04:05"))})
+		title := fmt.Sprintf("%s %s %s at weight %d (%s, %s)", name, m.Text, m.Threshold(), m.measuredAt, m.step.SHA[:7], m.step.Time.Format("15:04:05"))
+		if m.Detail != "" {
+			title += "; " + m.Detail
+		}
+		c.marks = append(c.marks, mark{x: x, y: m.Value, sha: m.step.SHA, value: m.Text, title: title})
+		if cmp := m.Compare; cmp != nil && !cmp.Inconclusive {
+			primary = append(primary, plotter.XY{X: x, Y: cmp.PrimaryMedian})
+			lo, hi = math.Min(lo, cmp.PrimaryMedian), math.Max(hi, cmp.PrimaryMedian)
+			text := strconv.FormatFloat(cmp.PrimaryMedian, 'f', -1, 64) + m.Unit
+			c.marks = append(c.marks, mark{x: x, y: cmp.PrimaryMedian, sha: m.step.SHA, value: text,
+				title: fmt.Sprintf("%s of the primary: median %s, the canary's %s (%s, %s)", name, text, strconv.FormatFloat(cmp.CanaryMedian, 'f', -1, 64)+m.Unit, m.step.SHA[:7], m.step.Time.Format("15:04:05"))})
+		}
 	}
 	if math.IsInf(lo, 0) {
 		lo, hi = 0, 1
@@ -102,6 +114,8 @@ func metricChart(name string, ms []measurement, xr timeRange) *chart {
 	c.line("", line, colorMuted, false, plotter.NoStep)
 	c.line(mins.name("min"), mins.xys(xr), colorThreshold, true, plotter.PostStep)
 	c.line(maxs.name("max"), maxs.xys(xr), colorThreshold, true, plotter.PostStep)
+	c.line("", primary, colorPrimary, false, plotter.NoStep)
+	c.scatter("primary (median)", primary, draw.SquareGlyph{}, colorPrimary, 3)
 	c.scatter("passed", passed, draw.CircleGlyph{}, colorPassed, 3.5)
 	c.scatter("failed check", failed, draw.CrossGlyph{}, colorFailed, 6)
 	var bottom plotter.XYs

@@ -41,6 +41,9 @@ type world struct {
 	// the last one stays. latency is the p99 duration (ms).
 	rates   []float64
 	latency float64
+	// primary, when set, is the success rate (%) the primary's queries
+	// measure, the baseline of a comparison.
+	primary float64
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -83,6 +86,8 @@ func newWorld(t *testing.T, edit func(canary string) string, options ...reconcil
 			return unix(w.now.Add(-10 * time.Second)), nil
 		case strings.Contains(q, "istio_request_duration_milliseconds_bucket"):
 			return w.latency, nil
+		case w.primary != 0 && strings.Contains(q, `destination_workload=~"podinfo-primary"`):
+			return w.primary, nil
 		}
 		rate := w.rates[0]
 		if len(w.rates) > 1 {

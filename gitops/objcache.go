@@ -1,16 +1,13 @@
 package gitops
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
-	"github.com/go-git/go-git/v5/storage/memory"
 )
 
 // cachedStorage is the clone's object storage: an object cache in front of
@@ -126,28 +123,20 @@ func (s *cachedStorage) has(h plumbing.Hash) bool {
 	return ok
 }
 
-// pack encodes the pending objects as one packfile, without delta search:
-// a pass's objects are few and small, and the pack is both what a push
-// sends and what is then written to disk. n is the number of objects.
+// pack encodes the pending objects as one packfile ([encodePack]): it is
+// both what a push sends and what is then written to disk. n is the number
+// of objects.
 func (s *cachedStorage) pack() (pack []byte, n int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.pending) == 0 {
 		return nil, 0, nil
 	}
-	mem := memory.NewStorage()
-	hashes := make([]plumbing.Hash, 0, len(s.pending))
-	for h, o := range s.pending {
-		if _, err := mem.SetEncodedObject(o); err != nil {
-			return nil, 0, err
-		}
-		hashes = append(hashes, h)
+	pack, err = encodePack(s.pending)
+	if err != nil {
+		return nil, 0, err
 	}
-	var buf bytes.Buffer
-	if _, err := packfile.NewEncoder(&buf, mem, false).Encode(hashes, 0); err != nil {
-		return nil, 0, fmt.Errorf("pack the new objects: %w", err)
-	}
-	return buf.Bytes(), len(hashes), nil
+	return pack, len(s.pending), nil
 }
 
 // persistPack writes pack, made by [cachedStorage.pack] from the pending

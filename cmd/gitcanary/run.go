@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/fluxcd/pkg/runtime/logger"
 	"github.com/spf13/cobra"
 
 	"github.com/gitcanary/gitcanary/gitops"
@@ -14,14 +13,18 @@ import (
 
 func newRunCommand() *cobra.Command {
 	opts := reconciler.DefaultOptions()
-	var logOpts logger.Options
+	var logOpts logOptions
 	uiOpts := ui.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "run --repo URL [--branch main] [--prometheus URL] [--once]",
 		Short: "Reconcile the canaries of a config repository, one commit per step",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, logged := logOnce(logger.NewLogger(logOpts))
+			base, err := stderrLogger(logOpts)
+			if err != nil {
+				return err
+			}
+			log, logged := logOnce(base)
 			opts.Repo.Log = log
 			opts.Version = buildVersion()
 			uiOpts.Provider = opts.Provider
@@ -35,7 +38,7 @@ func newRunCommand() *cobra.Command {
 				go s.Watch(ctx)
 				return s, nil
 			}
-			err := reconciler.Run(cmd.Context(), opts, log)
+			err = reconciler.Run(cmd.Context(), opts, log)
 			if err == nil {
 				return nil
 			}

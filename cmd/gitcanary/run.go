@@ -25,6 +25,10 @@ func newRunCommand() *cobra.Command {
 				return err
 			}
 			log, logged := logOnce(base)
+			if opts.Shard, err = resolveShard(opts.Shard); err != nil {
+				log.Error(err, "run failed")
+				return reported{err}
+			}
 			opts.Repo.Log = log
 			opts.Version = buildVersion()
 			uiOpts.Provider = opts.Provider
@@ -49,6 +53,7 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	opts.BindFlags(cmd.Flags())
+	cmd.Flags().Lookup("shard").Usage = "i/n: reconcile only the canaries of shard i of n; i may be a StatefulSet pod's name (--shard=$(POD_NAME)/3: gitcanary-2 takes shard 2)"
 	opts.Repo.Render.BindFlags(cmd.Flags())
 	uiOpts.Auth.BindFlags(cmd.Flags())
 	cmd.Flags().StringVar(&uiOpts.ForgeURL, "forge-url", uiOpts.ForgeURL, "web address of the repository, for the UI's links to commits (default: from a GitHub remote URL)")

@@ -5,7 +5,7 @@ PKGS     ?= ./...
 GOFLAGS  ?=
 export GOTOOLCHAIN = local
 
-.PHONY: all build demo test unit e2e lint fuzz fuzz-ci bench deps-test clean
+.PHONY: all build demo test unit e2e lint fuzz fuzz-ci bench deps-test clean image image-bin image-tar tidy-check
 
 all: build
 
@@ -77,6 +77,33 @@ bench:
 	$(GO) build -o bin/gitcanary-bench ./cmd/gitcanary-bench
 	bin/gitcanary-bench -baseline cmd/gitcanary-bench/baseline.json $(BENCH_FLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./reconciler/ ./gitops/
+
+## image-bin: the image's binary: static (no cgo), without the demo (-tags
+## nodemo), stripped.
+IMAGE     ?= ghcr.io/gitcanary/gitcanary:dev
+IMAGE_BIN ?= bin/image/gitcanary
+VERSION   ?= dev
+image-bin:
+	CGO_ENABLED=0 $(GO) build -tags nodemo -trimpath -buildvcs=true -ldflags='-s -w' -o $(IMAGE_BIN) ./cmd/gitcanary
+
+## image-tar: the image without a container daemon (image/, go-containerregistry):
+## bin/gitcanary-image.tar, for `docker load -i` or `podman load -i`.
+image-tar: image-bin
+	$(GO) run ./image -binary $(IMAGE_BIN) -tag $(IMAGE) -version $(VERSION) -o bin/gitcanary-image.tar
+
+## image: the Dockerfile, built with docker or podman when one runs here; else image-tar.
+image:
+	@for tool in docker podman; do \
+	  if command -v $$tool >/dev/null && $$tool info >/dev/null 2>&1; then \
+	    echo "$$tool build -t $(IMAGE) ."; exec $$tool build --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
+	  fi; \
+	done; \
+	echo "no running docker or podman: assembling the image without a daemon (make image-tar)"; \
+	$(MAKE) --no-print-directory image-tar
+
+## tidy-check: go.mod and go.sum are what `go mod tidy` makes them.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 clean:
 	rm -rf bin

@@ -34,7 +34,7 @@ func newRootCommand() *cobra.Command {
 		Version:       buildVersion(),
 	}
 	root.SetVersionTemplate("gitcanary {{.Version}}\n")
-	root.AddCommand(newVersionCommand(), newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand(), newUICommand())
+	root.AddCommand(newVersionCommand(), newRunCommand(), newValidateCommand(), newDemoCommand(), newGetCommand(), newDescribeCommand(), newHistoryCommand(), newUICommand(), newInstallCommand())
 	for _, action := range []string{"promote", "abort", "pause", "resume"} {
 		root.AddCommand(newRequestCommand(action))
 	}

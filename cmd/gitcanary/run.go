@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/fluxcd/pkg/runtime/logger"
 	"github.com/spf13/cobra"
 
 	"github.com/gitcanary/gitcanary/gitops"
@@ -14,14 +13,22 @@ import (
 
 func newRunCommand() *cobra.Command {
 	opts := reconciler.DefaultOptions()
-	var logOpts logger.Options
+	var logOpts logOptions
 	uiOpts := ui.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "run --repo URL [--branch main] [--prometheus URL] [--once]",
 		Short: "Reconcile the canaries of a config repository, one commit per step",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, logged := logOnce(logger.NewLogger(logOpts))
+			base, err := stderrLogger(logOpts)
+			if err != nil {
+				return err
+			}
+			log, logged := logOnce(base)
+			if opts.Shard, err = resolveShard(opts.Shard); err != nil {
+				log.Error(err, "run failed")
+				return reported{err}
+			}
 			opts.Repo.Log = log
 			opts.Version = buildVersion()
 			uiOpts.Provider = opts.Provider
@@ -35,7 +42,7 @@ func newRunCommand() *cobra.Command {
 				go s.Watch(ctx)
 				return s, nil
 			}
-			err := reconciler.Run(cmd.Context(), opts, log)
+			err = reconciler.Run(cmd.Context(), opts, log)
 			if err == nil {
 				return nil
 			}
@@ -46,6 +53,7 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	opts.BindFlags(cmd.Flags())
+	cmd.Flags().Lookup("shard").Usage = "i/n: reconcile only the canaries of shard i of n; i may be a StatefulSet pod's name (--shard=$(POD_NAME)/3: gitcanary-2 takes shard 2)"
 	opts.Repo.Render.BindFlags(cmd.Flags())
 	uiOpts.Auth.BindFlags(cmd.Flags())
 	cmd.Flags().StringVar(&uiOpts.ForgeURL, "forge-url", uiOpts.ForgeURL, "web address of the repository, for the UI's links to commits (default: from a GitHub remote URL)")

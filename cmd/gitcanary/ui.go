@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/fluxcd/pkg/runtime/logger"
 	"github.com/spf13/cobra"
 
 	"github.com/gitcanary/gitcanary/reconciler/ui"
@@ -13,7 +12,7 @@ import (
 func newUICommand() *cobra.Command {
 	var o readOptions
 	opts := ui.DefaultOptions()
-	var logOpts logger.Options
+	var logOpts logOptions
 	listen := "127.0.0.1:8080"
 	cmd := &cobra.Command{
 		Use:   "ui [--repo URL] [--listen 127.0.0.1:8080]",
@@ -29,6 +28,10 @@ $GITCANARY_UI_PASSWORD) or a bearer token (--ui-token-file or $GITCANARY_UI_TOKE
 			if err := opts.Validate(); err != nil {
 				return err
 			}
+			log, err := stderrLogger(logOpts)
+			if err != nil {
+				return err
+			}
 			repo, _, err := o.open(cmd.Context())
 			if err != nil {
 				return err
@@ -39,7 +42,7 @@ $GITCANARY_UI_PASSWORD) or a bearer token (--ui-token-file or $GITCANARY_UI_TOKE
 				// A local clone without origin: shown as it is.
 				fetch = ui.HeadOf(repo)
 			}
-			srv, err := ui.New(repo, fetch, opts, logger.NewLogger(logOpts))
+			srv, err := ui.New(repo, fetch, opts, log)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestImageLeavesOutWhatRunDoesNotUse lists the packages the image's binary
+// (-tags nodemo) links and fails on those `run` never uses: the Kubernetes
+// client and controller-runtime (gitcanary never calls the API) and the
+// demo's simulated cluster and embedded PromQL engine.
+func TestImageLeavesOutWhatRunDoesNotUse(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list the binary's packages: %v", err)
+	}
+	list := func(tags string) []string {
+		t.Helper()
+		out, err := exec.Command(goBin, "list", "-deps", "-tags="+tags, ".").CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps -tags=%s: %v\n%s", tags, err, out)
+		}
+		return strings.Fields(string(out))
+	}
+	banned := []string{
+		"sigs.k8s.io/controller-runtime",
+		"k8s.io/client-go",
+		"github.com/prometheus/prometheus/promql",
+		"github.com/prometheus/prometheus/tsdb",
+		"github.com/gitcanary/gitcanary/fixtures",
+	}
+	image := list("nodemo")
+	for _, pkg := range image {
+		for _, b := range banned {
+			if pkg == b || strings.HasPrefix(pkg, b+"/") {
+				t.Errorf("the image's binary links %s", pkg)
+			}
+		}
+	}
+	// The default build keeps the demo: `make demo` runs it.
+	if full := list(""); !slices.Contains(full, "github.com/gitcanary/gitcanary/fixtures/demo") {
+		t.Errorf("the default build lost the demo: fixtures/demo is not linked")
+	}
+}

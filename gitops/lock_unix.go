@@ -23,3 +23,11 @@ func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// funlock drops the lock on f's open file description. Closing f alone is
+// not enough: a child process forked (to run git) by another goroutine and
+// not yet exec'd holds a copy of the descriptor, and with it the lock, until
+// it execs; unlocking releases it for every copy.
+func funlock(f *os.File) error {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}

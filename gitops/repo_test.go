@@ -214,3 +214,30 @@ func TestSanitizeURL(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkdirUnlockedWhileAChildHoldsTheDescriptor: a process gitcanary
+// forked to run git holds a copy of the lock's descriptor until it execs
+// (here, for as long as it runs); closing the workdir must still free the
+// lock, so that the same process can open it again at once.
+func TestWorkdirUnlockedWhileAChildHoldsTheDescriptor(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	w, err := acquireWorkdir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("sleep", "30")
+	child.ExtraFiles = []*os.File{w.lock}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	if err := w.release(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := acquireWorkdir(dir)
+	if err != nil {
+		t.Fatalf("reopen while a child holds a copy of the lock: %v", err)
+	}
+	_ = again.release()
+}

@@ -54,7 +54,7 @@ func (w *workdir) release() error {
 	if w.temp {
 		errs = append(errs, os.RemoveAll(w.dir))
 	}
-	errs = append(errs, w.lock.Close()) // closing drops the flock
+	errs = append(errs, funlock(w.lock), w.lock.Close())
 	return errors.Join(errs...)
 }
 

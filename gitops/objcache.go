@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -24,14 +25,15 @@ import (
 // whose push is rejected drops them (discard).
 type cachedStorage struct {
 	*filesystem.Storage
+	dir     string // the bare repository's
 	objects cache.Object
 
 	mu      sync.Mutex
 	pending map[plumbing.Hash]plumbing.EncodedObject
 }
 
-func newCachedStorage(s *filesystem.Storage) *cachedStorage {
-	return &cachedStorage{Storage: s, objects: cache.NewObjectLRU(32 * cache.MiByte), pending: map[plumbing.Hash]plumbing.EncodedObject{}}
+func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
+	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), pending: map[plumbing.Hash]plumbing.EncodedObject{}}
 }
 
 // EncodedObject returns the object from the pending ones, from the cache,
@@ -108,11 +110,11 @@ func (s *cachedStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 // persist writes the pending objects to disk as one packfile and forgets
 // them.
 func (s *cachedStorage) persist() error {
-	pack, n, err := s.pack()
-	if err != nil || n == 0 {
+	p, err := s.pack()
+	if err != nil || p == nil {
 		return err
 	}
-	return s.persistPack(pack)
+	return s.persistPack(p)
 }
 
 // has reports whether h is a pending object.
@@ -123,38 +125,38 @@ func (s *cachedStorage) has(h plumbing.Hash) bool {
 	return ok
 }
 
+// encodedPack is a packfile of the pending objects, with its index.
+type encodedPack struct {
+	data []byte
+	idx  *idxfile.MemoryIndex
+}
+
 // pack encodes the pending objects as one packfile ([encodePack]): it is
-// both what a push sends and what is then written to disk. n is the number
-// of objects.
-func (s *cachedStorage) pack() (pack []byte, n int, err error) {
+// both what a push sends and what is then written to disk. It is nil when
+// nothing is pending.
+func (s *cachedStorage) pack() (*encodedPack, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.pending) == 0 {
-		return nil, 0, nil
+		return nil, nil
 	}
-	pack, err = encodePack(s.pending)
+	data, idx, err := encodePack(s.pending)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	return pack, len(s.pending), nil
+	return &encodedPack{data: data, idx: idx}, nil
 }
 
-// persistPack writes pack, made by [cachedStorage.pack] from the pending
-// objects, to disk, and forgets those objects: they are on disk now.
-func (s *cachedStorage) persistPack(pack []byte) error {
+// persistPack writes p, made by [cachedStorage.pack] from the pending
+// objects, to disk with its index, and forgets those objects: they are on
+// disk now, and the storage indexes its packs again to find them.
+func (s *cachedStorage) persistPack(p *encodedPack) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w, err := s.Storage.PackfileWriter()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(pack); err != nil {
-		w.Close()
+	if err := writePack(s.dir, p.data, p.idx); err != nil {
 		return fmt.Errorf("write the pushed objects: %w", err)
 	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("write the pushed objects: %w", err)
-	}
+	s.Storage.Reindex()
 	for _, o := range s.pending {
 		s.objects.Put(o)
 	}

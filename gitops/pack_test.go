@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,18 +33,32 @@ func TestEncodePackReadByGit(t *testing.T) {
 	tree := add(plumbing.TreeObject, append([]byte("100644 a\x00"), blobs[1][:]...))
 	commit := add(plumbing.CommitObject, []byte("tree "+tree.String()+"\nauthor a <a@b> 1 +0000\ncommitter a <a@b> 1 +0000\n\nm\n"))
 
-	pack, err := encodePack(objects)
+	pack, idx, err := encodePack(objects)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	run(t, dir, "init", "-q", "--bare", "r.git")
-	file := filepath.Join(dir, "r.git", "objects", "pack", "p.pack")
+	if err := writePack(filepath.Join(dir, "r.git"), pack, idx); err != nil {
+		t.Fatal(err)
+	}
+	// git checks the index against the pack (offsets, CRCs, the checksum),
+	// and indexes the pack itself the same way.
+	idxFiles, _ := filepath.Glob(filepath.Join(dir, "r.git", "objects", "pack", "pack-*.idx"))
+	if len(idxFiles) != 1 {
+		t.Fatalf("index files: %v", idxFiles)
+	}
+	listed := run(t, dir, "--git-dir=r.git", "verify-pack", "-v", idxFiles[0])
+	file := filepath.Join(dir, "copy.pack")
 	if err := os.WriteFile(file, pack, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run(t, dir, "--git-dir=r.git", "index-pack", "--strict", file)
-	listed := run(t, dir, "--git-dir=r.git", "verify-pack", "-v", strings.TrimSuffix(file, ".pack")+".idx")
+	ours, _ := os.ReadFile(idxFiles[0])
+	gits, _ := os.ReadFile(filepath.Join(dir, "copy.idx"))
+	if !bytes.Equal(ours, gits) {
+		t.Errorf("the index written differs from git index-pack's (%d and %d bytes)", len(ours), len(gits))
+	}
 	for h, o := range objects {
 		want := h.String() + " " + o.Type().String() + " "
 		found := false

@@ -139,13 +139,13 @@ func (r *Repo) sendPending(ctx context.Context, remote *git.Remote, px transport
 	if old != r.head {
 		return fmt.Errorf("%w: at %s, not %s", errRemoteMoved, short(old), short(r.head))
 	}
-	pack, _, err := r.objs.pack()
+	pack, err := r.objs.pack()
 	if err != nil {
 		return err
 	}
 	req := packp.NewReferenceUpdateRequestFromCapabilities(adv.Capabilities)
 	req.Commands = []*packp.Command{{Name: r.branchRef(), Old: old, New: tip}}
-	req.Packfile = io.NopCloser(bytes.NewReader(pack))
+	req.Packfile = io.NopCloser(bytes.NewReader(pack.data))
 	status, err := sess.ReceivePack(ctx, req)
 	if err != nil {
 		return err

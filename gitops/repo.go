@@ -38,7 +38,8 @@ type Repo struct {
 	// fetch, which then clones again.
 	damage error
 	// trees caches decoded trees by hash (see [Repo.dirTree]).
-	trees map[plumbing.Hash]*dirTree
+	trees       map[plumbing.Hash]*dirTree
+	treeEntries int // in trees
 }
 
 // OpenRepo clones opts.URL as a bare repository into opts.Workdir, or reuses
@@ -92,13 +93,13 @@ func (r *Repo) init() error {
 	var err error
 	switch {
 	case statErr == nil:
-		r.objs = newCachedStorage(r.store)
+		r.objs = newCachedStorage(r.store, dir)
 		r.repo, err = git.Open(r.objs, nil)
 	case errors.Is(statErr, os.ErrNotExist):
 		if err := checkEmptyDir(dir); err != nil {
 			return err
 		}
-		r.objs = newCachedStorage(r.store)
+		r.objs = newCachedStorage(r.store, dir)
 		r.repo, err = git.InitWithOptions(r.objs, nil, git.InitOptions{
 			DefaultBranch: plumbing.NewBranchReferenceName(r.opts.Branch),
 		})

@@ -8,11 +8,14 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// maxCachedTrees bounds the decoded trees a [Repo] keeps. A tree is
-// immutable under its hash, so the cache is shared by every snapshot and
-// pass; past the bound it starts again (a monorepo of 1,000 apps has a few
-// thousand trees per commit, and a pass changes a handful).
-const maxCachedTrees = 50_000
+// maxCachedTreeEntries bounds the entries of the decoded trees a [Repo]
+// keeps (about 100 bytes each). A tree is immutable under its hash, so the
+// cache is shared by every snapshot and pass; past the bound it starts
+// again. A monorepo of 1,000 apps of 11 files has about 13,000 entries in
+// the trees of one commit, which an idle pass reads; a pass that commits
+// for many canaries makes a new root and apps/ tree for each commit, which
+// the bound keeps from piling up.
+const maxCachedTreeEntries = 100_000
 
 // dirTree is a decoded tree, indexed by entry name when it is large enough
 // for a linear search to cost more than a map.
@@ -57,10 +60,12 @@ func (r *Repo) dirTree(h plumbing.Hash) (*dirTree, error) {
 			t.byName[e.Name] = i
 		}
 	}
-	if r.trees == nil || len(r.trees) >= maxCachedTrees {
+	if r.trees == nil || r.treeEntries+len(t.entries) > maxCachedTreeEntries {
 		r.trees = make(map[plumbing.Hash]*dirTree)
+		r.treeEntries = 0
 	}
 	r.trees[h] = t
+	r.treeEntries += len(t.entries)
 	return t, nil
 }
 

@@ -44,6 +44,10 @@ type Reconciler struct {
 	// idle remembers, per canary, an inputs digest known to need nothing,
 	// so an unchanged app is not rendered again.
 	idle map[string]string
+	// rested remembers, per canary at rest, the status file whose inputs
+	// digest matched, so that the next pass with the same status blob
+	// need not parse it again.
+	rested map[string]restedStatus
 	// renders counts app renders, for tests and benchmarks.
 	renders int
 	// providers checks a canary's metric providers when it is initialized.
@@ -83,6 +87,7 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 		scanner: newScanner(opts.Path, opts.Provider),
 		shardI:  i, shardN: n,
 		idle:   map[string]string{},
+		rested: map[string]restedStatus{},
 		kicked: make(chan struct{}, 1),
 
 		statuses:     map[string]commitStatus{},
@@ -240,6 +245,14 @@ func (r *Reconciler) inShard(c *api.Canary) bool {
 	return h.Sum32()%r.shardN == r.shardI
 }
 
+// restedStatus is a canary's status file at rest (by blob hash) and the
+// inputs it records.
+type restedStatus struct {
+	blob   plumbing.Hash
+	paths  []string
+	digest string
+}
+
 // decided is a Decision with what the pass needs to carry it out.
 type decided struct {
 	machine.Decision
@@ -276,12 +289,6 @@ type measured struct {
 func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string]measured) (map[string][]byte, decided, error) {
 	var d decided
 	statusPath := path.Join(componentDir(c), StatusFile)
-	var st api.Status
-	if data, err := fsys.ReadFile(statusPath); err == nil {
-		if st, err = api.UnmarshalStatus(statusPath, data, r.now()); err != nil {
-			return nil, d, err
-		}
-	}
 	var rq *machine.Request
 	pending, err := PendingRequests(fsys, c)
 	if err != nil {
@@ -289,6 +296,21 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	}
 	if len(pending) > 0 {
 		rq = &machine.Request{Action: pending[0].Action, By: pending[0].RequestedBy}
+	}
+	statusBlob, _ := snap.BlobHash(statusPath)
+	if m, ok := r.rested[c.ID()]; ok && rq == nil && m.blob == statusBlob && len(fsys.Changes()) == 0 {
+		// The same status at rest as when its inputs last matched: only
+		// the inputs can have changed.
+		digest := inputsDigest(snap, nil, m.paths)
+		if digest == m.digest || r.idle[c.ID()] == digest {
+			return nil, d, nil
+		}
+	}
+	var st api.Status
+	if data, err := fsys.ReadFile(statusPath); err == nil {
+		if st, err = api.UnmarshalStatus(statusPath, data, r.now()); err != nil {
+			return nil, d, err
+		}
 	}
 	now := r.now()
 	if st.Phase != "" && rq == nil {
@@ -304,6 +326,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		} else if st.Inputs != nil {
 			digest := inputsDigest(snap, fsys.Changes(), st.Inputs.Paths)
 			if digest == st.Inputs.Digest || r.idle[c.ID()] == digest {
+				r.rested[c.ID()] = restedStatus{blob: statusBlob, paths: st.Inputs.Paths, digest: st.Inputs.Digest}
 				return nil, d, nil
 			}
 		}

@@ -59,6 +59,14 @@ func child(args []string) error {
 		}
 		return res.Commits, err
 	}
+	if p := os.Getenv("GITCANARY_BENCH_MEMPROFILE"); p != "" {
+		defer func() {
+			if f, err := os.Create(p + "." + work); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	var out childResult
 	switch work {
 	case "first", "step":

@@ -42,7 +42,7 @@ func (r *Repo) Commit(parent plumbing.Hash, changes map[string][]byte, msg strin
 	r.mu.Lock()
 	defer r.mu.Unlock()
 
-	var base *object.Tree
+	var baseTree plumbing.Hash // zero: no parent, the empty tree
 	var parents []plumbing.Hash
 	if !parent.IsZero() {
 		pc, err := object.GetCommit(r.repo.Storer, parent)
@@ -52,21 +52,24 @@ func (r *Repo) Commit(parent plumbing.Hash, changes map[string][]byte, msg strin
 			}
 			return plumbing.ZeroHash, fmt.Errorf("read parent commit %s: %w", parent, err)
 		}
-		if base, err = pc.Tree(); err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("read tree of %s: %w", parent, r.damaged(err))
-		}
+		baseTree = pc.TreeHash
 		parents = []plumbing.Hash{parent}
 	}
-	tb := &treeBuilder{s: r.repo.Storer}
-	treeHash, err := tb.apply(base, norm)
+	tb := &treeBuilder{s: r.repo.Storer, entries: func(h plumbing.Hash) ([]object.TreeEntry, error) {
+		t, err := r.dirTree(h)
+		if err != nil {
+			return nil, err
+		}
+		return t.entries, nil
+	}}
+	treeHash, err := tb.apply(baseTree, norm)
 	if err != nil {
 		return plumbing.ZeroHash, r.damaged(err)
 	}
-	baseHash := emptyTreeHash
-	if base != nil {
-		baseHash = base.Hash
+	if baseTree.IsZero() {
+		baseTree = emptyTreeHash
 	}
-	if treeHash == baseHash {
+	if treeHash == baseTree {
 		return plumbing.ZeroHash, ErrNoChanges
 	}
 

@@ -2,6 +2,8 @@ package gitops
 
 import (
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -114,5 +116,57 @@ func TestCommitRootAndInvalidPaths(t *testing.T) {
 	}
 	if _, err := r.Commit(h, map[string][]byte{"only.txt": nil}, "empty", testAuthor, testTime); err != nil {
 		t.Fatalf("deleting the last file must give the empty tree: %v", err)
+	}
+}
+
+// TestCommitKeepsGitTreeOrder commits, one after the other, changes that
+// keep an entry's place (a file replaced), move it (a file turned into a
+// directory, whose name then sorts as "a/"), add names that sort between a
+// directory and its file twin ("a-b", "a.b", "a0"), and remove entries;
+// git's fsck --strict checks the order of every tree pushed, and ls-tree
+// shows the files each commit should have.
+func TestCommitKeepsGitTreeOrder(t *testing.T) {
+	t.Parallel()
+	remote := newRemote(t, map[string]string{"d/a": "1\n", "d/b": "1\n", "d/c/x": "1\n"})
+	r := openTest(t, remote)
+	want := map[string]string{"d/a": "1", "d/b": "1", "d/c/x": "1"}
+	steps := []map[string][]byte{
+		{"d/b": []byte("2\n")},                           // in place
+		{"d/a": nil, "d/a/inner": []byte("3\n")},         // a file becomes a directory
+		{"d/a-b": []byte("4\n"), "d/a.b": []byte("5\n")}, // sort between "a" and "a/"
+		{"d/a0": []byte("6\n"), "d/c/x": nil},            // the directory c disappears
+		{"d/a/inner": nil, "d/a": []byte("7\n")},         // back to a file
+		{"d/c": []byte("8\n"), "d/b": nil},
+	}
+	tip := r.Head()
+	for i, changes := range steps {
+		var err error
+		if tip, err = r.Commit(tip, changes, fmt.Sprintf("Step %d\n", i), testAuthor, testTime); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		for p, d := range changes {
+			if d == nil {
+				delete(want, p)
+			} else {
+				want[p] = strings.TrimSpace(string(d))
+			}
+		}
+		if err := r.Push(testContext(t), tip); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		run(t, remote, "fsck", "--strict", "--no-progress")
+		var got []string
+		for _, l := range strings.Split(run(t, remote, "ls-tree", "-r", "--name-only", "main"), "\n") {
+			got = append(got, l+"="+run(t, remote, "show", "main:"+l))
+		}
+		var exp []string
+		for p, v := range want {
+			exp = append(exp, p+"="+v)
+		}
+		sort.Strings(exp)
+		sort.Strings(got)
+		if strings.Join(got, " ") != strings.Join(exp, " ") {
+			t.Fatalf("step %d: files\n got %v\nwant %v", i, got, exp)
+		}
 	}
 }

@@ -70,6 +70,10 @@ func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Has
 	if err := s.Storage.HasEncodedObject(h); err == nil {
 		return h, nil // already on disk: an unchanged blob or tree
 	}
+	if mo, ok := o.(*plumbing.MemoryObject); ok {
+		s.pending[h] = mo // built for this call (NewEncodedObject): kept as is
+		return h, nil
+	}
 	mo := &plumbing.MemoryObject{}
 	mo.SetType(o.Type())
 	mo.SetSize(o.Size())

@@ -18,23 +18,39 @@ var emptyTreeHash = plumbing.ComputeHash(plumbing.TreeObject, nil)
 // and trees into the object storage.
 type treeBuilder struct {
 	s storer.EncodedObjectStorer
+	// entries reads a tree's entries, in git order; the caller must not
+	// change them.
+	entries func(plumbing.Hash) ([]object.TreeEntry, error)
 }
 
-// apply returns the hash of base with changes applied (relative paths; nil
-// content deletes). base may be nil for an empty tree. An empty result is
-// written as the empty tree.
-func (b *treeBuilder) apply(base *object.Tree, changes map[string][]byte) (plumbing.Hash, error) {
-	h, _, err := b.build(base, "", changes)
+// apply returns the hash of the tree base (the zero hash for an empty
+// tree) with changes applied (relative paths; nil content deletes). An
+// empty result is written as the empty tree.
+func (b *treeBuilder) apply(base plumbing.Hash, changes map[string][]byte) (plumbing.Hash, error) {
+	var entries []object.TreeEntry
+	if !base.IsZero() {
+		var err error
+		if entries, err = b.entries(base); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("read tree: %w", err)
+		}
+	}
+	h, _, err := b.build(entries, "", changes)
 	return h, err
 }
 
-// build returns the new hash of the tree at dir, and false if it became empty.
-func (b *treeBuilder) build(base *object.Tree, dir string, changes map[string][]byte) (plumbing.Hash, bool, error) {
-	entries := map[string]object.TreeEntry{}
-	if base != nil {
-		for _, e := range base.Entries {
-			entries[e.Name] = e
+// build returns the new hash of the tree at dir whose entries were base,
+// and false if it became empty. A monorepo's large directories (apps/ of
+// a thousand apps) change one entry per commit: entries replaced in place
+// keep git's order, and only a commit that adds, removes or retypes an
+// entry sorts again.
+func (b *treeBuilder) build(base []object.TreeEntry, dir string, changes map[string][]byte) (plumbing.Hash, bool, error) {
+	find := func(name string) (object.TreeEntry, bool) {
+		for _, e := range base {
+			if e.Name == name {
+				return e, true
+			}
 		}
+		return object.TreeEntry{}, false
 	}
 	files := map[string][]byte{}
 	subdirs := map[string]map[string][]byte{}
@@ -49,11 +65,13 @@ func (b *treeBuilder) build(base *object.Tree, dir string, changes map[string][]
 		}
 		subdirs[name][rest] = data
 	}
+	// updates: name -> new entry, nil to remove.
+	updates := map[string]*object.TreeEntry{}
 	for name, data := range files {
-		old, had := entries[name]
+		old, had := find(name)
 		if data == nil {
 			if had && old.Mode != filemode.Dir {
-				delete(entries, name)
+				updates[name] = nil
 			}
 			continue
 		}
@@ -65,41 +83,66 @@ func (b *treeBuilder) build(base *object.Tree, dir string, changes map[string][]
 		if had && old.Mode == filemode.Executable {
 			mode = filemode.Executable
 		}
-		entries[name] = object.TreeEntry{Name: name, Mode: mode, Hash: h}
+		updates[name] = &object.TreeEntry{Name: name, Mode: mode, Hash: h}
 	}
 	for name, sub := range subdirs {
-		var subBase *object.Tree
-		if old, ok := entries[name]; ok && old.Mode == filemode.Dir {
-			t, err := object.GetTree(b.s, old.Hash)
-			if err != nil {
+		if u := updates[name]; u != nil {
+			continue // only deletions below a path written as a file: the file stays
+		}
+		var subBase []object.TreeEntry
+		old, had := find(name)
+		if had && old.Mode == filemode.Dir {
+			var err error
+			if subBase, err = b.entries(old.Hash); err != nil {
 				return plumbing.ZeroHash, false, fmt.Errorf("read tree %s: %w", dir+name, err)
 			}
-			subBase = t
 		}
 		h, ok, err := b.build(subBase, dir+name+"/", sub)
 		if err != nil {
 			return plumbing.ZeroHash, false, err
 		}
 		if !ok {
-			if old, had := entries[name]; had && old.Mode == filemode.Dir {
-				delete(entries, name)
+			if had && old.Mode == filemode.Dir {
+				updates[name] = nil
 			}
 			continue
 		}
-		entries[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
+		updates[name] = &object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
 	}
-	if len(entries) == 0 {
+
+	list := make([]object.TreeEntry, 0, len(base)+len(updates))
+	resort := false
+	for _, e := range base {
+		u, ok := updates[e.Name]
+		switch {
+		case !ok:
+			list = append(list, e)
+		case u == nil:
+			// removed
+		default:
+			if (u.Mode == filemode.Dir) != (e.Mode == filemode.Dir) {
+				resort = true // its sort key changes
+			}
+			list = append(list, *u)
+		}
+		delete(updates, e.Name)
+	}
+	for _, u := range updates {
+		if u != nil {
+			list = append(list, *u)
+			resort = true
+		}
+	}
+	if len(list) == 0 {
 		if dir == "" {
 			h, err := b.writeTree(nil)
 			return h, false, err
 		}
 		return plumbing.ZeroHash, false, nil
 	}
-	list := make([]object.TreeEntry, 0, len(entries))
-	for _, e := range entries {
-		list = append(list, e)
+	if resort {
+		sortEntries(list)
 	}
-	sortEntries(list)
 	h, err := b.writeTree(list)
 	return h, true, err
 }

@@ -45,31 +45,24 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	update := fs.Bool("update", false, "write the ratios measured to -baseline")
 	asJSON := fs.String("json", "", "also write the results as JSON to this file")
 	dir := fs.String("dir", "", "work directory (default: a temporary one, removed)")
+	results := fs.String("results", "", "do not measure: read the results of an earlier run's -json file (to compare them or -update the baseline with them)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	work := *dir
-	if work == "" {
-		var err error
-		if work, err = os.MkdirTemp("", "gitcanary-bench-"); err != nil {
+	var all []Result
+	if *results != "" {
+		data, err := os.ReadFile(*results)
+		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(work)
-	}
-	sizes := []size{{Apps: *apps, Commits: *commits}}
-	if *growth {
-		sizes = append(sizes,
-			size{Apps: 100, Commits: *commits}, size{Apps: 5000, Commits: *commits},
-			size{Apps: *apps, Commits: 2000}, size{Apps: *apps, Commits: 200000})
-	}
-	var all []Result
-	for i, s := range sizes {
-		fmt.Fprintf(os.Stderr, "measuring %d canaries, %d commits...\n", s.Apps, s.Commits)
-		res, err := measure(ctx, fmt.Sprintf("%s/%d", work, i), s, min(*steps, s.Apps))
-		if err != nil {
-			return fmt.Errorf("%d canaries, %d commits: %w", s.Apps, s.Commits, err)
+		if err := json.Unmarshal(data, &all); err != nil {
+			return fmt.Errorf("%s: %w", *results, err)
 		}
-		all = append(all, res...)
+	} else {
+		var err error
+		if all, err = measureAll(ctx, *dir, *apps, *commits, *steps, *growth); err != nil {
+			return err
+		}
 	}
 	printTable(out, all)
 	if *asJSON != "" {
@@ -93,4 +86,33 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\nno regression against %s (a ratio more than 20%% above its baseline fails)\n", *baseline)
 	return nil
+}
+
+// measureAll measures every size asked for in the work directory dir (a
+// temporary one, removed, when empty).
+func measureAll(ctx context.Context, dir string, apps, commits, steps int, growth bool) ([]Result, error) {
+	work := dir
+	if work == "" {
+		var err error
+		if work, err = os.MkdirTemp("", "gitcanary-bench-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+	}
+	sizes := []size{{Apps: apps, Commits: commits}}
+	if growth {
+		sizes = append(sizes,
+			size{Apps: 100, Commits: commits}, size{Apps: 5000, Commits: commits},
+			size{Apps: apps, Commits: 2000}, size{Apps: apps, Commits: 200000})
+	}
+	var all []Result
+	for i, s := range sizes {
+		fmt.Fprintf(os.Stderr, "measuring %d canaries, %d commits...\n", s.Apps, s.Commits)
+		res, err := measure(ctx, fmt.Sprintf("%s/%d", work, i), s, min(steps, s.Apps))
+		if err != nil {
+			return nil, fmt.Errorf("%d canaries, %d commits: %w", s.Apps, s.Commits, err)
+		}
+		all = append(all, res...)
+	}
+	return all, nil
 }

@@ -2,7 +2,6 @@ package gitops
 
 import (
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -29,24 +28,32 @@ type cachedStorage struct {
 	objects cache.Object
 
 	mu      sync.Mutex
-	pending map[plumbing.Hash]plumbing.EncodedObject
+	pending map[plumbing.Hash]*packedObject
 }
 
 func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
-	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), pending: map[plumbing.Hash]plumbing.EncodedObject{}}
+	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), pending: map[plumbing.Hash]*packedObject{}}
+}
+
+// pendingObject returns the pending object h as an object, or nil.
+func (s *cachedStorage) pendingObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	s.mu.Lock()
+	p, ok := s.pending[h]
+	s.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	if t != plumbing.AnyObject && p.typ != t {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	return p.object()
 }
 
 // EncodedObject returns the object from the pending ones, from the cache,
 // or reads and caches it.
 func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	s.mu.Lock()
-	o, ok := s.pending[h]
-	s.mu.Unlock()
-	if ok {
-		if t != plumbing.AnyObject && o.Type() != t {
-			return nil, plumbing.ErrObjectNotFound
-		}
-		return o, nil
+	if o, err := s.pendingObject(t, h); o != nil || err != nil {
+		return o, err
 	}
 	if o, ok := s.objects.Get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
 		return o, nil
@@ -59,7 +66,8 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	return o, nil
 }
 
-// SetEncodedObject keeps a new object in memory until it is pushed.
+// SetEncodedObject keeps a new object in memory, compressed as a pack
+// entry, until it is pushed.
 func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
 	h := o.Hash()
 	s.mu.Lock()
@@ -70,22 +78,11 @@ func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Has
 	if err := s.Storage.HasEncodedObject(h); err == nil {
 		return h, nil // already on disk: an unchanged blob or tree
 	}
-	if mo, ok := o.(*plumbing.MemoryObject); ok {
-		s.pending[h] = mo // built for this call (NewEncodedObject): kept as is
-		return h, nil
-	}
-	mo := &plumbing.MemoryObject{}
-	mo.SetType(o.Type())
-	mo.SetSize(o.Size())
-	r, err := o.Reader()
+	p, err := packObject(o)
 	if err != nil {
 		return h, err
 	}
-	defer r.Close()
-	if _, err := io.Copy(mo, r); err != nil {
-		return h, err
-	}
-	s.pending[h] = mo
+	s.pending[h] = p
 	return h, nil
 }
 
@@ -103,10 +100,10 @@ func (s *cachedStorage) HasEncodedObject(h plumbing.Hash) error {
 // EncodedObjectSize reports pending objects too.
 func (s *cachedStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	s.mu.Lock()
-	o, ok := s.pending[h]
+	p, ok := s.pending[h]
 	s.mu.Unlock()
 	if ok {
-		return o.Size(), nil
+		return p.size, nil
 	}
 	return s.Storage.EncodedObjectSize(h)
 }
@@ -161,9 +158,6 @@ func (s *cachedStorage) persistPack(p *encodedPack) error {
 		return fmt.Errorf("write the pushed objects: %w", err)
 	}
 	s.Storage.Reindex()
-	for _, o := range s.pending {
-		s.objects.Put(o)
-	}
 	clear(s.pending)
 	return nil
 }
@@ -179,14 +173,8 @@ func (s *cachedStorage) discard() {
 // DeltaObject returns a pending object as it is; else the stored one
 // (possibly as a delta), as the packfile encoder of a push asks.
 func (s *cachedStorage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	s.mu.Lock()
-	o, ok := s.pending[h]
-	s.mu.Unlock()
-	if ok {
-		if t != plumbing.AnyObject && o.Type() != t {
-			return nil, plumbing.ErrObjectNotFound
-		}
-		return o, nil
+	if o, err := s.pendingObject(t, h); o != nil || err != nil {
+		return o, err
 	}
 	return s.Storage.DeltaObject(t, h)
 }

@@ -12,51 +12,94 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
+// packedObject is an object as a pack holds it whole: its type, size and
+// zlib-compressed content. A pass keeps its new objects so (compressed at
+// zlib's fastest level, a fifth of the memory: most bytes are the large
+// trees of a monorepo), and its pack is then their concatenation.
+type packedObject struct {
+	typ  plumbing.ObjectType
+	size int64
+	z    []byte
+}
+
+var zlibWriters = sync.Pool{New: func() any {
+	w, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+	return w
+}}
+
+// packObject compresses o.
+func packObject(o plumbing.EncodedObject) (*packedObject, error) {
+	r, err := o.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var buf bytes.Buffer
+	buf.Grow(int(o.Size()/3) + 64)
+	zw := zlibWriters.Get().(*zlib.Writer)
+	defer zlibWriters.Put(zw)
+	zw.Reset(&buf)
+	if _, err := io.Copy(zw, r); err != nil {
+		return nil, fmt.Errorf("compress object %s: %w", o.Hash(), err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress object %s: %w", o.Hash(), err)
+	}
+	return &packedObject{typ: o.Type(), size: o.Size(), z: bytes.Clone(buf.Bytes())}, nil
+}
+
+// object decompresses p.
+func (p *packedObject) object() (plumbing.EncodedObject, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(p.z))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	o := &plumbing.MemoryObject{}
+	o.SetType(p.typ)
+	data := make([]byte, p.size)
+	if _, err := io.ReadFull(zr, data); err != nil {
+		return nil, fmt.Errorf("read a new object: %w", err)
+	}
+	if _, err := o.Write(data); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // encodePack writes objects as a version 2 packfile, each object whole (no
-// deltas) and compressed for speed: a pass's objects are what a push sends
-// and then keeps, written once and read rarely, and most of their bytes
-// are the large trees of a monorepo that a fast compression shrinks
-// nearly as well as the default one.
+// deltas: a pass's objects are what a push sends and then keeps, written
+// once and read rarely).
 //
 // The objects are written in hash order, so the same objects make the
 // same pack. The pack's index comes with it: written next to the pack, it
 // spares parsing the pack again to index it.
-func encodePack(objects map[plumbing.Hash]plumbing.EncodedObject) ([]byte, *idxfile.MemoryIndex, error) {
+func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, *idxfile.MemoryIndex, error) {
 	hashes := make([]plumbing.Hash, 0, len(objects))
-	for h := range objects {
+	total := 32
+	for h, o := range objects {
 		hashes = append(hashes, h)
+		total += len(o.z) + 10
 	}
 	sort.Slice(hashes, func(i, j int) bool { return bytes.Compare(hashes[i][:], hashes[j][:]) < 0 })
 
-	var buf bytes.Buffer
+	buf := bytes.NewBuffer(make([]byte, 0, total))
 	buf.WriteString("PACK")
-	_ = binary.Write(&buf, binary.BigEndian, uint32(2))
-	_ = binary.Write(&buf, binary.BigEndian, uint32(len(hashes)))
+	_ = binary.Write(buf, binary.BigEndian, uint32(2))
+	_ = binary.Write(buf, binary.BigEndian, uint32(len(hashes)))
 	idx := new(idxfile.Writer)
 	_ = idx.OnHeader(uint32(len(hashes)))
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
 	for _, h := range hashes {
 		o := objects[h]
 		pos := buf.Len()
-		buf.Write(packEntryHeader(o.Type(), o.Size()))
-		r, err := o.Reader()
-		if err != nil {
-			return nil, nil, fmt.Errorf("pack object %s: %w", h, err)
-		}
-		zw.Reset(&buf)
-		_, err = io.Copy(zw, r)
-		r.Close()
-		if err == nil {
-			err = zw.Close()
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("pack object %s: %w", h, err)
-		}
+		buf.Write(packEntryHeader(o.typ, o.size))
+		buf.Write(o.z)
 		idx.Add(h, uint64(pos), crc32.ChecksumIEEE(buf.Bytes()[pos:]))
 	}
 	sum := sha1.Sum(buf.Bytes())

@@ -16,14 +16,23 @@ import (
 // object is there under its hash, with its type and size.
 func TestEncodePackReadByGit(t *testing.T) {
 	t.Parallel()
-	objects := map[plumbing.Hash]plumbing.EncodedObject{}
+	objects := map[plumbing.Hash]*packedObject{}
 	add := func(typ plumbing.ObjectType, data []byte) plumbing.Hash {
 		o := &plumbing.MemoryObject{}
 		o.SetType(typ)
 		if _, err := o.Write(data); err != nil {
 			t.Fatal(err)
 		}
-		objects[o.Hash()] = o
+		p, err := packObject(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The object reads back as it was.
+		back, err := p.object()
+		if err != nil || back.Hash() != o.Hash() {
+			t.Fatalf("%s reads back as %v, %v", o.Hash(), back, err)
+		}
+		objects[o.Hash()] = p
 		return o.Hash()
 	}
 	var blobs []plumbing.Hash
@@ -60,16 +69,16 @@ func TestEncodePackReadByGit(t *testing.T) {
 		t.Errorf("the index written differs from git index-pack's (%d and %d bytes)", len(ours), len(gits))
 	}
 	for h, o := range objects {
-		want := h.String() + " " + o.Type().String() + " "
+		want := h.String() + " " + o.typ.String() + " "
 		found := false
 		for _, l := range strings.Split(listed, "\n") {
 			if strings.HasPrefix(l, want) {
 				f := strings.Fields(l)
-				found = len(f) > 2 && f[2] == strconv.FormatInt(o.Size(), 10)
+				found = len(f) > 2 && f[2] == strconv.FormatInt(o.size, 10)
 			}
 		}
 		if !found {
-			t.Errorf("%s %s of %d bytes not in the pack:\n%s", o.Type(), h, o.Size(), listed)
+			t.Errorf("%s %s of %d bytes not in the pack:\n%s", o.typ, h, o.size, listed)
 		}
 	}
 	if got := run(t, dir, "--git-dir=r.git", "cat-file", "-p", commit.String()+":a"); got != strings.Repeat("x", 15) {

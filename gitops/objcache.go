@@ -29,6 +29,7 @@ type cachedStorage struct {
 
 	mu      sync.Mutex
 	pending map[plumbing.Hash]*packedObject
+	bytes   int64 // of pending, compressed
 }
 
 func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
@@ -83,6 +84,7 @@ func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Has
 		return h, err
 	}
 	s.pending[h] = p
+	s.bytes += int64(len(p.z))
 	return h, nil
 }
 
@@ -116,6 +118,13 @@ func (s *cachedStorage) persist() error {
 		return err
 	}
 	return s.persistPack(p)
+}
+
+// pendingBytes is the compressed size of the pending objects.
+func (s *cachedStorage) pendingBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
 }
 
 // has reports whether h is a pending object.
@@ -159,6 +168,7 @@ func (s *cachedStorage) persistPack(p *encodedPack) error {
 	}
 	s.Storage.Reindex()
 	clear(s.pending)
+	s.bytes = 0
 	return nil
 }
 
@@ -168,6 +178,7 @@ func (s *cachedStorage) discard() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.pending)
+	s.bytes = 0
 }
 
 // DeltaObject returns a pending object as it is; else the stored one

@@ -216,6 +216,10 @@ func (r *Repo) fetchLocked(ctx context.Context) (plumbing.Hash, error) {
 	return r.head, nil
 }
 
+// PendingBytes is the compressed size of the objects of commits not pushed
+// yet: what the next push sends.
+func (r *Repo) PendingBytes() int64 { return r.objs.pendingBytes() }
+
 // Head returns the remote head commit as of the last fetch or push; zero if
 // the branch does not exist yet.
 func (r *Repo) Head() plumbing.Hash {

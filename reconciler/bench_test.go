@@ -13,7 +13,7 @@ import (
 
 // monorepo writes n copies of the sample app, each with its canary, into a
 // fixture directory.
-func monorepo(b *testing.B, n int) string {
+func monorepo(b testing.TB, n int) string {
 	b.Helper()
 	dir := b.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {

@@ -64,6 +64,20 @@ type Options struct {
 	// SecretsDir holds the Secrets MetricTemplates reference, mounted as
 	// <dir>/<namespace>/<name>/<key>.
 	SecretsDir string
+	// MaxPushBytes bounds the compressed size of the commits a pass keeps
+	// before it pushes them (0: DefaultMaxPushBytes). A pass that commits
+	// for many canaries pushes each time it reaches it.
+	MaxPushBytes int64
+}
+
+// DefaultMaxPushBytes is the default of [Options].MaxPushBytes.
+const DefaultMaxPushBytes = 32 << 20
+
+func (o *Options) maxPushBytes() int64 {
+	if o.MaxPushBytes <= 0 {
+		return DefaultMaxPushBytes
+	}
+	return o.MaxPushBytes
 }
 
 // EnvWebhookSecret is the environment variable that may hold the push

@@ -165,9 +165,33 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		res.Errors = append(res.Errors, errList(err)...)
 	}
 	fsys := gitops.NewFS(snap)
-	tip := head
+	tip, pushed := head, head
 	var done []transition
 	var proposals []pendingProposal
+	// flush pushes the commits made since the last push, then logs and
+	// notifies their transitions.
+	flush := func() error {
+		if tip == pushed {
+			return nil
+		}
+		began := time.Now()
+		err := r.repo.Push(ctx, tip)
+		r.metrics.gitCall("push", time.Since(began), err, errors.Is(err, gitops.ErrConflict))
+		if err != nil {
+			return err
+		}
+		res.Pushed, pushed = tip, tip
+		for _, t := range done {
+			for _, e := range t.events {
+				r.log.Info(e.Text, "canary", t.canary.Key())
+			}
+		}
+		r.afterPush(ctx, r.scanner.catalog, done)
+		for _, t := range done {
+			r.metrics.outcome(t.canary, t.from, t.status.Phase)
+		}
+		return nil
+	}
 	for _, c := range canaries {
 		if !r.inShard(c) {
 			continue
@@ -206,24 +230,19 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		fsys = gitops.NewFS(snap)
 		done = append(done, transition{canary: c, events: d.Events, from: d.from, status: d.Status, revision: d.Revision})
 		res.Commits++
-	}
-	if tip != head {
-		began := time.Now()
-		err := r.repo.Push(ctx, tip)
-		r.metrics.gitCall("push", time.Since(began), err, errors.Is(err, gitops.ErrConflict))
-		if err != nil {
-			return res, err
-		}
-		res.Pushed = tip
-		for _, t := range done {
-			for _, e := range t.events {
-				r.log.Info(e.Text, "canary", t.canary.Key())
+		if r.repo.PendingBytes() > r.opts.maxPushBytes() {
+			// A pass that commits for many canaries (the first one of a
+			// monorepo) pushes as it goes, so that neither its memory nor
+			// one push grows with the repository.
+			if err := flush(); err != nil {
+				return res, err
 			}
+			r.reportStatuses(ctx, done)
+			done = nil
 		}
-		r.afterPush(ctx, r.scanner.catalog, done)
-		for _, t := range done {
-			r.metrics.outcome(t.canary, t.from, t.status.Phase)
-		}
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	r.reportStatuses(ctx, done)
 	r.recordStates(fsys, canaries)

@@ -90,7 +90,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 		}
 		set(primary, data)
 	}
-	files, err := templates.Component(ob.in, routing(d.Status), templates.Options{ScaleDown: scaledDown(d.Status), IngressAnnotationsPrefix: r.opts.IngressAnnotationsPrefix})
+	files, err := templates.Component(ob.in, routing(c, d.Status), templates.Options{ScaleDown: scaledDown(d.Status), IngressAnnotationsPrefix: r.opts.IngressAnnotationsPrefix})
 	if err != nil {
 		return nil, err
 	}
@@ -152,14 +152,35 @@ func scaledDown(st api.Status) bool {
 	return !st.Phase.Active() || st.Phase == api.PhaseWaiting
 }
 
-// routing is the traffic split a status stands for.
-func routing(st api.Status) templates.Routing {
-	return templates.Routing{PrimaryWeight: 100 - st.CanaryWeight, CanaryWeight: st.CanaryWeight}
+// routing is the traffic split a status stands for: its weights and
+// mirroring, the canary's A/B rule (spec.analysis.match), and with session
+// affinity the status's cookies.
+func routing(c *api.Canary, st api.Status) templates.Routing {
+	r := templates.Routing{PrimaryWeight: 100 - st.CanaryWeight, CanaryWeight: st.CanaryWeight, Mirror: st.Mirrored}
+	a := c.Spec.Analysis
+	if a == nil {
+		return r
+	}
+	if st.Mirrored {
+		r.MirrorWeight = a.MirrorWeight
+	}
+	r.Match = a.Match
+	if sa := a.SessionAffinity; sa != nil {
+		r.Cookie = &templates.Cookie{
+			Canary:     st.SessionAffinityCookie,
+			Attributes: sa.Attributes(sa.MaxAge),
+			// Flagger's primary cookie lives one analysis interval.
+			Primary:           st.PrimarySessionAffinityCookie,
+			PrimaryAttributes: sa.Attributes(int(a.Interval.Seconds())),
+			Previous:          st.PreviousSessionAffinityCookie,
+		}
+	}
+	return r
 }
 
 // verifyRender checks a commit's rendered app: it must hold the primary, the
-// router at the decided weights (read back by the provider's router) and the
-// canary scaled as decided.
+// router at the decided weights, mirroring, A/B rule and cookie (read back
+// by the provider's router) and the canary scaled as decided.
 func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
 	ns := c.Metadata.Namespace
 	target := c.Spec.TargetRef
@@ -175,7 +196,14 @@ func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
 	if want := scaledDown(st); isZero != want {
 		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, isZero, want)
 	}
-	return templates.CheckRouting(objs, c, routing(st))
+	return templates.CheckRouting(objs, c, routing(c, st))
+}
+
+// hasRouter reports whether the canary's provider routes traffic (every
+// one but kubernetes, see templates.Provider.HasRouter).
+func hasRouter(c *api.Canary) bool {
+	p, err := templates.Lookup(c.Spec.Provider)
+	return err != nil || p.HasRouter()
 }
 
 // maxPromotedLog bounds the history searched for a promoted commit.

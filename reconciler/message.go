@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +18,9 @@ const (
 	TrailerWeight       = "Canary-Weight"
 	TrailerRevision     = "Canary-Revision"
 	TrailerFailedChecks = "Canary-Failed-Checks"
+	// TrailerIterations is "2/10": the iterations of an A/B test or a
+	// blue/green release, on the commits made while they count.
+	TrailerIterations = "Canary-Iterations"
 )
 
 // commitMessage renders a transition as a commit: the first event is the
@@ -45,6 +49,11 @@ func commitMessage(c *api.Canary, d machine.Decision) string {
 	}
 	if st.FailedChecks > 0 {
 		trailers = append(trailers, gitops.Trailer{Key: TrailerFailedChecks, Value: strconv.Itoa(st.FailedChecks)})
+	}
+	if n := c.Spec.Analysis.Iterations; n > 0 && st.Iterations > 0 {
+		// Blue/green counts one past the end once all traffic is on the
+		// canary: its iterations are done.
+		trailers = append(trailers, gitops.Trailer{Key: TrailerIterations, Value: fmt.Sprintf("%d/%d", min(st.Iterations, n), n)})
 	}
 	return gitops.FormatMessage(subj, body, trailers)
 }

@@ -359,7 +359,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if err != nil {
 		return nil, d, err
 	}
-	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now}
+	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now, NoRouter: !hasRouter(c)}
 	if st.Phase != "" {
 		obs.Request = rq // honoured once the canary is initialized
 	}

@@ -115,7 +115,10 @@ type Transition struct {
 	Weight   int       `json:"weight"`
 	Revision string    `json:"revision"`
 	Failed   int       `json:"failedChecks"`
-	Author   string    `json:"author"`
+	// Iterations is "2/10" on the commits of an A/B test or a blue/green
+	// release made while its iterations count, "" otherwise.
+	Iterations string `json:"iterations,omitempty"`
+	Author     string `json:"author"`
 	// Request is the action a manual request commit asks for (trailer
 	// Canary-Request: promote, abort, pause, resume); its author asked.
 	// Such a commit has no phase, weight or revision.
@@ -188,6 +191,8 @@ func transitionOf(c *object.Commit, id string) (Transition, bool) {
 			e.Failed, _ = strconv.Atoi(t.Value)
 		case TrailerRequest:
 			e.Request = t.Value
+		case TrailerIterations:
+			e.Iterations = t.Value
 		}
 	}
 	return e, match
@@ -200,8 +205,11 @@ type Rollout struct {
 	Duration     api.Duration `json:"duration"`
 	Outcome      api.Phase    `json:"outcome"`
 	FailedChecks int          `json:"failedChecks"`
-	FirstSHA     string       `json:"firstSHA"`
-	LastSHA      string       `json:"lastSHA"`
+	// Iterations is the last iteration the rollout reached ("10/10") when
+	// it counted iterations, "" otherwise.
+	Iterations string `json:"iterations,omitempty"`
+	FirstSHA   string `json:"firstSHA"`
+	LastSHA    string `json:"lastSHA"`
 }
 
 // Rollouts groups a canary's transitions (oldest first) into rollouts: each
@@ -223,6 +231,9 @@ func Rollouts(events []Transition) []Rollout {
 		cur.LastSHA = e.SHA
 		cur.Duration = api.Duration{Duration: e.Time.Sub(cur.Started)}
 		cur.FailedChecks = max(cur.FailedChecks, e.Failed)
+		if e.Iterations != "" {
+			cur.Iterations = e.Iterations
+		}
 	}
 	return out
 }

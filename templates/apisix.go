@@ -20,7 +20,9 @@ const apisixMaxPriority = 10000
 // the http route whose backend is the apex Service, at the highest
 // priority, its backend split by weight between the primary and the canary
 // Services.
-type apisixRouter struct{}
+type apisixRouter struct {
+	weightsOnly
+}
 
 func (apisixRouter) file() string { return "apisix.yaml" }
 
@@ -40,9 +42,6 @@ func apisixCanaryName(c *api.Canary) string {
 }
 
 func (apisixRouter) objects(c *api.Canary, n names, route *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	clone := route.Copy()
 	if err := clean(clone); err != nil {
 		return nil, fmt.Errorf("%s: %w", objectName(route), err)

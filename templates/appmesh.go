@@ -26,16 +26,49 @@ type appMeshRouter struct {
 func (appMeshRouter) file() string { return "appmesh.yaml" }
 
 func (appMeshRouter) check(c *api.Canary) []problem {
+	out := appMeshMatchProblems(c)
 	if c.Spec.Service.MeshName == "" {
-		return []problem{{"spec.service.meshName", "is required with provider appmesh: the App Mesh mesh the virtual nodes and services join (or use provider appmesh:v1beta2, which takes the mesh of the namespace)"}}
+		out = append(out, problem{"spec.service.meshName", "is required with provider appmesh: the App Mesh mesh the virtual nodes and services join (or use provider appmesh:v1beta2, which takes the mesh of the namespace)"})
+	}
+	return out
+}
+
+func (appMeshRouter) features() features { return features{match: true, matchWeights: true} }
+
+// appMeshKinds are the header matches App Mesh routes take.
+var appMeshKinds = []string{"exact", "prefix", "suffix", "regex"}
+
+func appMeshMatchProblems(c *api.Canary) []problem {
+	if a := c.Spec.Analysis; a != nil {
+		_, problems := headerMatches(c.Spec.Provider, a.Match, nil, appMeshKinds)
+		return problems
 	}
 	return nil
 }
 
-func (appMeshRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
+// appMeshRoutes are the routes of the router that splits between the
+// primary and the canary, as Flagger's App Mesh routers write them: one
+// route by weight; for an A/B test, a route <apex>-a (priority 10) on the
+// rule's headers by weight and a route <apex>-b (priority 20) to the
+// primary. route builds a route from its name, priority, header matches
+// and weighted targets.
+func appMeshRoutes(c *api.Canary, n names, r Routing, name string, route func(name string, priority any, headers, targets *yaml.Node) *yaml.Node, target func(node string, weight int) *yaml.Node) (*yaml.Node, error) {
+	split := seq(target(n.canarySvc, r.CanaryWeight), target(n.primarySvc, r.PrimaryWeight))
+	if len(r.Match) == 0 {
+		return seq(route(name, nil, nil, split)), nil
 	}
+	headers, problems := headerMatches(c.Spec.Provider, r.Match, nil, appMeshKinds)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s: %s", problems[0].field, problems[0].msg)
+	}
+	hs := seq()
+	for _, h := range headers {
+		hs.Content = append(hs.Content, mapping("name", h.name, "match", mapping(h.kind, h.value)))
+	}
+	return seq(route(n.apex+"-a", 10, hs, split), route(n.apex+"-b", 20, nil, seq(target(n.primarySvc, 100)))), nil
+}
+
+func (appMeshRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
 	s := c.Spec.Service
 	listeners := seq(mapping("portMapping", mapping("port", s.Port, "protocol", appMeshProtocol(s))))
 	var backends []*yaml.Node
@@ -59,11 +92,24 @@ func (appMeshRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _
 	if rp := appMeshRetries(s); rp != nil {
 		retryPolicy = mapping("perRetryTimeoutMillis", rp.perTryTimeout.Milliseconds(), "maxRetries", rp.attempts, "httpRetryPolicyEvents", rp.events)
 	}
-	service := func(name string, canaryWeight int, annotations map[string]string) *yaml.Node {
+	service := func(name string, routing Routing, annotations map[string]string) (*yaml.Node, error) {
 		router := n.apex
-		if canaryWeight > 0 {
+		if routing.CanaryWeight > 0 {
 			router = n.canarySvc
 		}
+		routes, err := appMeshRoutes(c, n, routing, router, func(name string, priority any, headers, targets *yaml.Node) *yaml.Node {
+			return mapping(
+				"name", name,
+				"priority", priority,
+				"http", mapping(
+					"match", mapping("prefix", uriPrefix(s), "headers", headers),
+					"retryPolicy", retryPolicy,
+					"action", mapping("weightedTargets", targets),
+				),
+			)
+		}, func(node string, weight int) *yaml.Node {
+			return mapping("virtualNodeName", node, "weight", weight)
+		})
 		return mapping(
 			"apiVersion", appMeshAPIGroup+"/v1beta1",
 			"kind", "VirtualService",
@@ -71,27 +117,25 @@ func (appMeshRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _
 			"spec", mapping(
 				"meshName", s.MeshName,
 				"virtualRouter", mapping("name", router, "listeners", listeners),
-				"routes", seq(mapping(
-					"name", router,
-					"http", mapping(
-						"match", mapping("prefix", uriPrefix(s)),
-						"retryPolicy", retryPolicy,
-						"action", mapping("weightedTargets", seq(
-							mapping("virtualNodeName", n.canarySvc, "weight", canaryWeight),
-							mapping("virtualNodeName", n.primarySvc, "weight", 100-canaryWeight),
-						)),
-					),
-				)),
+				"routes", routes,
 			),
-		)
+		), err
 	}
 	host := func(svc string) string { return svc + "." + n.namespace }
+	apex, err := service(host(n.apex), r, appMeshGatewayAnnotations(s))
+	if err != nil {
+		return nil, err
+	}
+	canary, err := service(host(n.canarySvc), Routing{CanaryWeight: 100}, nil)
+	if err != nil {
+		return nil, err
+	}
 	return []*yaml.Node{
 		node(n.apex, host(n.primarySvc)),
 		node(n.primarySvc, host(n.primarySvc)),
 		node(n.canarySvc, host(n.canarySvc)),
-		service(host(n.apex), r.CanaryWeight, appMeshGatewayAnnotations(s)),
-		service(host(n.canarySvc), 100, nil),
+		apex,
+		canary,
 	}, nil
 }
 
@@ -102,7 +146,7 @@ func (appMeshRouter) weights(objs []*yaml.RNode, c *api.Canary) (Routed, error) 
 		return Routed{}, err
 	}
 	routes := elements(at(vs, "spec", "routes"))
-	return appMeshTargets(Routed{Object: objectName(vs)}, routes, sn, "http", "virtualNodeName")
+	return appMeshTargets(Routed{Object: objectName(vs), Conditional: len(routes) > 1}, routes, sn, "http", "virtualNodeName")
 }
 
 // appMeshTargets reads the weighted targets of the first route.
@@ -128,15 +172,15 @@ func appMeshTargets(out Routed, routes []*yaml.RNode, sn svcNames, route string,
 // <apex>-canary routing to the canary, and a VirtualService for each.
 type appMeshV1beta2Router struct {
 	noSource
-	noChecks
 }
 
 func (appMeshV1beta2Router) file() string { return "appmesh.yaml" }
 
+func (appMeshV1beta2Router) check(c *api.Canary) []problem { return appMeshMatchProblems(c) }
+
+func (appMeshV1beta2Router) features() features { return features{match: true, matchWeights: true} }
+
 func (appMeshV1beta2Router) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	s := c.Spec.Service
 	portMapping := mapping("port", appMeshContainerPort(s), "protocol", appMeshProtocol(s))
 	var timeout, listenerTimeout *yaml.Node
@@ -173,27 +217,30 @@ func (appMeshV1beta2Router) objects(c *api.Canary, n names, _ *yaml.RNode, r Rou
 			"httpRetryEvents", rp.events,
 		)
 	}
-	router := func(name string, canaryWeight int) *yaml.Node {
+	router := func(name string, routing Routing) (*yaml.Node, error) {
+		routes, err := appMeshRoutes(c, n, routing, name, func(name string, priority any, headers, targets *yaml.Node) *yaml.Node {
+			return mapping(
+				"name", name,
+				"priority", priority,
+				"httpRoute", mapping(
+					"match", mapping("prefix", uriPrefix(s), "headers", headers),
+					"action", mapping("weightedTargets", targets),
+					"retryPolicy", retryPolicy,
+					"timeout", timeout,
+				),
+			)
+		}, func(node string, weight int) *yaml.Node {
+			return mapping("virtualNodeRef", mapping("name", node), "weight", weight)
+		})
 		return mapping(
 			"apiVersion", appMeshAPIGroup+"/v1beta2",
 			"kind", "VirtualRouter",
 			"metadata", meta(name, n.namespace, nil, nil),
 			"spec", mapping(
 				"listeners", seq(mapping("portMapping", portMapping)),
-				"routes", seq(mapping(
-					"name", name,
-					"httpRoute", mapping(
-						"match", mapping("prefix", uriPrefix(s)),
-						"action", mapping("weightedTargets", seq(
-							mapping("virtualNodeRef", mapping("name", n.canarySvc), "weight", canaryWeight),
-							mapping("virtualNodeRef", mapping("name", n.primarySvc), "weight", 100-canaryWeight),
-						)),
-						"retryPolicy", retryPolicy,
-						"timeout", timeout,
-					),
-				)),
+				"routes", routes,
 			),
-		)
+		), err
 	}
 	service := func(name string, annotations map[string]string) *yaml.Node {
 		return mapping(
@@ -203,11 +250,19 @@ func (appMeshV1beta2Router) objects(c *api.Canary, n names, _ *yaml.RNode, r Rou
 			"spec", mapping("provider", mapping("virtualRouter", mapping("virtualRouterRef", mapping("name", name)))),
 		)
 	}
+	apex, err := router(n.apex, r)
+	if err != nil {
+		return nil, err
+	}
+	canary, err := router(n.canarySvc, Routing{CanaryWeight: 100})
+	if err != nil {
+		return nil, err
+	}
 	return []*yaml.Node{
 		node(n.primarySvc, n.labelValue+"-primary"),
 		node(n.canarySvc, n.labelValue),
-		router(n.apex, r.CanaryWeight),
-		router(n.canarySvc, 100),
+		apex,
+		canary,
 		service(n.apex, appMeshGatewayAnnotations(s)),
 		service(n.canarySvc, nil),
 	}, nil
@@ -220,7 +275,7 @@ func (appMeshV1beta2Router) weights(objs []*yaml.RNode, c *api.Canary) (Routed, 
 		return Routed{}, err
 	}
 	routes := elements(at(vr, "spec", "routes"))
-	return appMeshTargets(Routed{Object: objectName(vr)}, routes, sn, "httpRoute", "virtualNodeRef", "name")
+	return appMeshTargets(Routed{Object: objectName(vr), Conditional: len(routes) > 1}, routes, sn, "httpRoute", "virtualNodeRef", "name")
 }
 
 // appMeshProtocol is grpc for a gRPC port name, else http.

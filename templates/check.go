@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
@@ -22,8 +23,54 @@ func Check(c *api.Canary) []*api.FieldError {
 		return []*api.FieldError{fail("spec.provider", err.Error())}
 	}
 	var out []*api.FieldError
-	for _, pr := range p.r.check(c) {
+	for _, pr := range append(p.r.check(c), strategyProblems(c, p)...) {
 		out = append(out, fail(pr.field, pr.msg))
+	}
+	return out
+}
+
+// strategyProblems are the strategy fields of the canary that its
+// provider's router cannot generate (A/B on SMI, mirroring on NGINX...),
+// each naming the providers that can.
+func strategyProblems(c *api.Canary, p Provider) []problem {
+	a := c.Spec.Analysis
+	if a == nil {
+		return nil
+	}
+	f := p.r.features()
+	var out []problem
+	refuse := func(field, what string, can func(features) bool) {
+		out = append(out, problem{field, fmt.Sprintf("provider %s cannot %s (providers that can: %s)", p.Name, what, strings.Join(providersWith(can), ", "))})
+	}
+	ab := a.Strategy() == api.StrategyAB
+	switch {
+	case len(a.Match) > 0 && !f.match:
+		refuse("spec.analysis.match", "route requests by a match rule", func(f features) bool { return f.match })
+	case len(a.Match) > 0 && !ab && !f.matchWeights:
+		refuse("spec.analysis.match", "shift weights on the matching requests only (match without iterations: set iterations for A/B testing)", func(f features) bool { return f.matchWeights })
+	case ab && a.StepWeightPromotion > 0 && !f.matchWeights:
+		refuse("spec.analysis.stepWeightPromotion", "split the matching requests of an A/B test by weight", func(f features) bool { return f.matchWeights })
+	}
+	switch {
+	case !a.Mirror:
+	case a.Iterations > 0 && !f.mirrorBlueGreen:
+		refuse("spec.analysis.mirror", "mirror traffic in blue/green", func(f features) bool { return f.mirrorBlueGreen })
+	case a.Iterations == 0 && !f.mirror:
+		refuse("spec.analysis.mirror", "mirror traffic in a canary release", func(f features) bool { return f.mirror })
+	}
+	if a.SessionAffinity != nil && !f.cookie {
+		refuse("spec.analysis.sessionAffinity", "route by a session cookie", func(f features) bool { return f.cookie })
+	}
+	return out
+}
+
+// providersWith lists the providers whose router has a feature.
+func providersWith(has func(features) bool) []string {
+	var out []string
+	for _, fam := range registry {
+		if p, ok := fam.resolve(fam.names); ok && has(p.r.features()) {
+			out = append(out, p.Name)
+		}
 	}
 	return out
 }

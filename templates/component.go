@@ -34,6 +34,9 @@ func Component(in Input, r Routing, o Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.unsupported(p.Name, p.r.features()); err != nil {
+		return nil, fmt.Errorf("canary %s: %w", in.Canary.ID(), err)
+	}
 	routes, err := p.r.objects(in.Canary, n, in.Source, r, o)
 	if err != nil {
 		return nil, fmt.Errorf("canary %s: %w", in.Canary.ID(), err)

@@ -15,18 +15,25 @@ const contourAPIGroup = "projectcontour.io"
 // HTTPProxy includes it) with one route on the service's URI prefix (/ by
 // default) to the primary and canary Services by weight, each with the
 // l5d-dst-override header Linkerd needs, and the service's timeout and
-// retries.
+// retries. An A/B test puts the rule's header conditions on that route and
+// adds a route to the primary for the other requests.
 type contourRouter struct {
 	noSource
-	noChecks
 }
 
 func (contourRouter) file() string { return "contour.yaml" }
 
-func (contourRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
+func (contourRouter) features() features { return features{match: true, matchWeights: true} }
+
+func (contourRouter) check(c *api.Canary) []problem {
+	if a := c.Spec.Analysis; a != nil {
+		_, problems := headerMatches(c.Spec.Provider, a.Match, nil, []string{"exact", "prefix", "suffix"})
+		return problems
 	}
+	return nil
+}
+
+func (contourRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
 	s := c.Spec.Service
 	service := func(name string, weight int) *yaml.Node {
 		return mapping(
@@ -46,16 +53,38 @@ func (contourRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _
 	if s.Retries != nil {
 		retries = mapping("count", s.Retries["attempts"], "perTryTimeout", s.Retries["perTryTimeout"])
 	}
+	route := func(conditions *yaml.Node, primary, canary int) *yaml.Node {
+		return mapping(
+			"conditions", conditions,
+			"timeoutPolicy", timeout,
+			"retryPolicy", retries,
+			"services", seq(service(n.primarySvc, primary), service(n.canarySvc, canary)),
+		)
+	}
+	prefix := seq(mapping("prefix", uriPrefix(s)))
+	routes := seq(route(prefix, r.PrimaryWeight, r.CanaryWeight))
+	if len(r.Match) > 0 {
+		// A/B testing: the weights apply to the requests that have the
+		// headers; a second route sends the others to the primary.
+		headers, problems := headerMatches(c.Spec.Provider, r.Match, nil, []string{"exact", "prefix", "suffix"})
+		if len(problems) > 0 {
+			return nil, fmt.Errorf("%s: %s", problems[0].field, problems[0].msg)
+		}
+		conditions := seq()
+		for _, h := range headers {
+			op := "contains" // Flagger's Contour router writes prefix and suffix so
+			if h.kind == "exact" {
+				op = "exact"
+			}
+			conditions.Content = append(conditions.Content, mapping("prefix", uriPrefix(s), "header", mapping("name", h.name, op, h.value)))
+		}
+		routes = seq(route(conditions, r.PrimaryWeight, r.CanaryWeight), route(prefix, 100, 0))
+	}
 	proxy := mapping(
 		"apiVersion", contourAPIGroup+"/v1",
 		"kind", "HTTPProxy",
 		"metadata", meta(n.apex, n.namespace, nil, nil),
-		"spec", mapping("routes", seq(mapping(
-			"conditions", seq(mapping("prefix", uriPrefix(s))),
-			"timeoutPolicy", timeout,
-			"retryPolicy", retries,
-			"services", seq(service(n.primarySvc, r.PrimaryWeight), service(n.canarySvc, r.CanaryWeight)),
-		))),
+		"spec", mapping("routes", routes),
 	)
 	return []*yaml.Node{proxy}, nil
 }
@@ -88,6 +117,7 @@ func (contourRouter) weights(objs []*yaml.RNode, c *api.Canary) (Routed, error) 
 	if len(routes) == 0 {
 		return out, fmt.Errorf("%s has no routes", out.Object)
 	}
+	out.Conditional = len(routes) > 1
 	return primaryShare(out, at(routes[0], "services"), sn, "name")
 }
 

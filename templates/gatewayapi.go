@@ -17,8 +17,9 @@ const gatewayAPIGroup = "gateway.networking.k8s.io"
 // Gateway, or a Service for GAMMA meshes such as Linkerd and Istio
 // ambient), with one rule: the service's matches (PathPrefix / by
 // default), its header and rewrite filters and timeout, and the primary
-// and canary backends with their weights. Mirroring adds a RequestMirror
-// filter to the canary.
+// and canary backends with their weights. Mirroring (blue/green) adds a
+// RequestMirror filter to the canary; A/B testing and session affinity add
+// rules (see objects).
 type gatewayRouter struct {
 	noSource
 	// version is the HTTPRoute API version, v1 or v1beta1.
@@ -40,23 +41,48 @@ func (g gatewayRouter) check(c *api.Canary) []problem {
 	if _, err := gatewayMatches(c.Spec.Service.Match); err != nil {
 		out = append(out, problem{"spec.service.match", err.Error()})
 	}
+	if a := c.Spec.Analysis; a != nil {
+		if _, err := gatewayMatches(a.Match); err != nil {
+			out = append(out, problem{"spec.analysis.match", err.Error()})
+		}
+	}
 	return out
 }
 
+func (gatewayRouter) features() features {
+	return features{match: true, matchWeights: true, mirrorBlueGreen: true, cookie: true}
+}
+
 func (g gatewayRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, true); err != nil {
-		return nil, err
-	}
 	s := c.Spec.Service
-	matches, err := gatewayMatches(s.Match)
+	svcMatches, err := gatewayMatches(s.Match)
 	if err != nil {
 		return nil, fmt.Errorf("spec.service.match: %w", err)
 	}
+	matches := svcMatches
 	if len(matches.Content) == 0 {
 		matches = seq(mapping("path", mapping("type", "PathPrefix", "value", "/")))
 	}
-	backend := func(name string, weight any) *yaml.Node {
-		return mapping("group", str(""), "kind", "Service", "name", name, "port", s.Port, "weight", weight)
+	backend := func(name string, weight any, filters *yaml.Node) *yaml.Node {
+		return mapping("group", str(""), "kind", "Service", "name", name, "port", s.Port, "weight", weight, "filters", filters)
+	}
+	var timeouts *yaml.Node
+	if s.Timeout != "" {
+		timeouts = mapping("request", s.Timeout)
+	}
+	rule := func(matches, filters *yaml.Node, backends ...*yaml.Node) *yaml.Node {
+		return mapping("matches", matches, "filters", filters, "backendRefs", seq(backends...), "timeouts", timeouts)
+	}
+	ck := r.Cookie
+	if ck == nil {
+		ck = &Cookie{}
+	}
+	var primaryCookie, canaryCookie *yaml.Node
+	if ck.Canary != "" {
+		canaryCookie = seq(setCookieFilter(ck.Canary + "; " + ck.Attributes))
+		if ck.Primary != "" {
+			primaryCookie = seq(setCookieFilter(ck.Primary + "; " + ck.PrimaryAttributes))
+		}
 	}
 	filters := gatewayFilters(s)
 	if r.Mirror {
@@ -65,9 +91,32 @@ func (g gatewayRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing,
 			"requestMirror", mapping("backendRef", mapping("group", str(""), "kind", "Service", "name", n.canarySvc, "port", s.Port)),
 		))
 	}
-	var timeouts *yaml.Node
-	if s.Timeout != "" {
-		timeouts = mapping("request", s.Timeout)
+	weighted := rule(matches, filters, backend(n.primarySvc, r.PrimaryWeight, primaryCookie), backend(n.canarySvc, r.CanaryWeight, canaryCookie))
+	sticky := func(cookie string) *yaml.Node {
+		m, _ := gatewayMatches(cookieMatch(cookie))
+		return mergeMatch(m, svcMatches, "headers", "queryParams")
+	}
+	var rules *yaml.Node
+	switch {
+	case len(r.Match) > 0:
+		abMatches, err := gatewayMatches(r.Match)
+		if err != nil {
+			return nil, fmt.Errorf("spec.analysis.match: %w", err)
+		}
+		weighted = rule(mergeMatch(abMatches, matches, "headers", "queryParams"), filters, backend(n.primarySvc, r.PrimaryWeight, nil), backend(n.canarySvc, r.CanaryWeight, nil))
+		rules = seq(weighted, rule(matches, gatewayFilters(s), backend(n.primarySvc, 100, nil)))
+	case ck.Canary != "" && ck.Primary != "":
+		rules = seq(
+			rule(sticky(ck.Canary), filters, backend(n.primarySvc, 0, nil), backend(n.canarySvc, 100, nil)),
+			rule(sticky(ck.Primary), filters, backend(n.primarySvc, 100, nil), backend(n.canarySvc, 0, nil)),
+			weighted)
+	case ck.Canary != "":
+		rules = seq(rule(sticky(ck.Canary), filters, backend(n.primarySvc, 0, nil), backend(n.canarySvc, 100, nil)), weighted)
+	case ck.Previous != "":
+		expire := seq(append(slices.Clone(filters.Content), setCookieFilter(expired(ck.Previous)))...)
+		rules = seq(rule(sticky(ck.Previous), expire, backend(n.primarySvc, r.PrimaryWeight, nil), backend(n.canarySvc, r.CanaryWeight, nil)), weighted)
+	default:
+		rules = seq(weighted)
 	}
 	labels, annotations := apexMetadata(s)
 	route := mapping(
@@ -77,20 +126,22 @@ func (g gatewayRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing,
 		"spec", mapping(
 			"parentRefs", s.GatewayRefs,
 			"hostnames", s.Hosts,
-			"rules", seq(mapping(
-				"matches", matches,
-				"filters", filters,
-				"backendRefs", seq(backend(n.primarySvc, r.PrimaryWeight), backend(n.canarySvc, r.CanaryWeight)),
-				"timeouts", timeouts,
-			)),
+			"rules", rules,
 		),
 	)
 	return []*yaml.Node{route}, nil
 }
 
+// setCookieFilter is a filter whose responses set a cookie.
+func setCookieFilter(value string) *yaml.Node {
+	return mapping("type", "ResponseHeaderModifier", "responseHeaderModifier", mapping("add", seq(mapping("name", setCookieHeader, "value", value))))
+}
+
 // weights reads the rule that splits between the primary and the canary
-// (two backends), as Flagger's GetRoutes does, and whether a rule mirrors
-// to the canary.
+// (two backends), as Flagger's GetRoutes does: the last one, those of
+// session affinity coming before it; a rule after it (A/B testing's
+// default rule) makes it conditional. It also reads whether a rule
+// mirrors to the canary, and the cookie the canary's responses set.
 func (gatewayRouter) weights(objs []*yaml.RNode, c *api.Canary) (Routed, error) {
 	sn := serviceNamesOf(c)
 	hr, err := findRendered(objs, gatewayAPIGroup, "HTTPRoute", sn.apex, c.Metadata.Namespace)
@@ -98,8 +149,9 @@ func (gatewayRouter) weights(objs []*yaml.RNode, c *api.Canary) (Routed, error) 
 		return Routed{}, err
 	}
 	out := Routed{Object: objectName(hr)}
-	found := false
-	for _, rule := range elements(at(hr, "spec", "rules")) {
+	rules := elements(at(hr, "spec", "rules"))
+	weighted := -1
+	for i, rule := range rules {
 		for _, f := range elements(at(rule, "filters")) {
 			if yaml.GetValue(at(f, "type")) == "RequestMirror" && yaml.GetValue(at(f, "requestMirror", "backendRef", "name")) == sn.canary {
 				out.Mirror = true
@@ -109,12 +161,25 @@ func (gatewayRouter) weights(objs []*yaml.RNode, c *api.Canary) (Routed, error) 
 		if err != nil {
 			return out, err
 		}
-		if s.hasPrimary && s.hasCanary && !found {
-			out.PrimaryWeight, out.CanaryWeight, found = s.primary, s.canary, true
+		if s.hasPrimary && s.hasCanary {
+			out.PrimaryWeight, out.CanaryWeight, weighted = s.primary, s.canary, i
 		}
 	}
-	if !found {
+	if weighted < 0 {
 		return out, fmt.Errorf("%s has no rule splitting between %s and %s", out.Object, sn.primary, sn.canary)
+	}
+	out.Conditional = weighted < len(rules)-1
+	for _, b := range elements(at(rules[weighted], "backendRefs")) {
+		if yaml.GetValue(at(b, "name")) != sn.canary {
+			continue
+		}
+		for _, f := range elements(at(b, "filters")) {
+			for _, h := range elements(at(f, "responseHeaderModifier", "add")) {
+				if yaml.GetValue(at(h, "name")) == setCookieHeader {
+					out.SetCookie = setCookieName(yaml.GetValue(at(h, "value")))
+				}
+			}
+		}
 	}
 	return out, nil
 }

@@ -36,6 +36,16 @@ type routingFile struct {
 	Mirror        bool `yaml:"mirror"`
 	MirrorWeight  int  `yaml:"mirrorWeight"`
 	ScaleDown     bool `yaml:"scaleDown"`
+	// Match routes by the canary's analysis.match (A/B testing).
+	Match bool `yaml:"match"`
+	// Cookie is the session-affinity state.
+	Cookie *struct {
+		Canary            string `yaml:"canary"`
+		Attributes        string `yaml:"attributes"`
+		Primary           string `yaml:"primary"`
+		PrimaryAttributes string `yaml:"primaryAttributes"`
+		Previous          string `yaml:"previous"`
+	} `yaml:"cookie"`
 }
 
 func loadCase(t *testing.T, dir string) goldenCase {
@@ -62,6 +72,12 @@ func loadCase(t *testing.T, dir string) goldenCase {
 			t.Fatalf("routing.yaml: %v", err)
 		}
 		c.routing = Routing{PrimaryWeight: rf.PrimaryWeight, CanaryWeight: rf.CanaryWeight, Mirror: rf.Mirror, MirrorWeight: rf.MirrorWeight}
+		if rf.Match {
+			c.routing.Match = canaries[0].Spec.Analysis.Match
+		}
+		if ck := rf.Cookie; ck != nil {
+			c.routing.Cookie = &Cookie{Canary: ck.Canary, Attributes: ck.Attributes, Primary: ck.Primary, PrimaryAttributes: ck.PrimaryAttributes, Previous: ck.Previous}
+		}
 		c.opts = Options{ScaleDown: rf.ScaleDown}
 	}
 	return c

@@ -15,6 +15,7 @@ import (
 // tested through its own Service.
 type kubernetesRouter struct {
 	noSource
+	weightsOnly
 }
 
 func (kubernetesRouter) file() string { return "" }
@@ -29,13 +30,16 @@ func (kubernetesRouter) check(c *api.Canary) []problem {
 	if a != nil && len(a.StepWeights) > 0 {
 		out = append(out, problem{"spec.analysis.stepWeights", why})
 	}
+	if a != nil && a.Iterations == 0 {
+		out = append(out, problem{"spec.analysis.iterations", "is required with provider kubernetes: it has no router to shift traffic with, it does blue/green only"})
+	}
+	if a != nil && a.StepWeightPromotion > 0 {
+		out = append(out, problem{"spec.analysis.stepWeightPromotion", "provider kubernetes has no router: all traffic stays on the primary, which the promotion updates"})
+	}
 	return out
 }
 
 func (kubernetesRouter) objects(c *api.Canary, _ names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	if r.CanaryWeight != 0 {
 		return nil, fmt.Errorf("provider kubernetes cannot route %d%% of the traffic to the canary: it has no router", r.CanaryWeight)
 	}

@@ -21,6 +21,7 @@ const (
 type kumaRouter struct {
 	noSource
 	noChecks
+	weightsOnly
 }
 
 func (kumaRouter) file() string { return "kuma.yaml" }
@@ -31,9 +32,6 @@ func kumaService(svc, ns string, port int32) string {
 }
 
 func (kumaRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	port := c.Spec.Service.Port
 	mesh := c.Metadata.Annotations["kuma.io/mesh"]
 	if mesh == "" {

@@ -95,22 +95,7 @@ func TestEveryProviderRendersItsWeights(t *testing.T) {
 	for provider := range providerApps {
 		t.Run(provider, func(t *testing.T) {
 			t.Parallel()
-			app := providerApps[provider]
-			kust := "namespace: test\nresources:\n- deployment.yaml\n- configmap.yaml\n"
-			fs := filesys.MakeFsInMemory()
-			write(t, fs, "/app/deployment.yaml", renderDeployment)
-			write(t, fs, "/app/configmap.yaml", renderConfigMap)
-			for _, name := range slices.Sorted(maps.Keys(app.files)) {
-				write(t, fs, path.Join("/app", name), app.files[name])
-				kust += "- " + name + "\n"
-			}
-			write(t, fs, "/app/kustomization.yaml", kust)
-			before := render(t, fs)
-			c := providerCanary(t, provider)
-			in := Input{Canary: c, Target: find(t, before, "Deployment", "podinfo")}
-			if src := Source(c); src != nil {
-				in.Source = find(t, before, src.Kind, src.Name)
-			}
+			fs, kust, c, in := providerAppFS(t, provider)
 			steps := []Routing{{PrimaryWeight: 100}, {PrimaryWeight: 90, CanaryWeight: 10}, {PrimaryWeight: 45, CanaryWeight: 55}, {CanaryWeight: 100}}
 			if provider == "kubernetes" {
 				steps = steps[:1]
@@ -145,6 +130,98 @@ func TestEveryProviderRendersItsWeights(t *testing.T) {
 					}
 				}
 				last = files
+			}
+		})
+	}
+}
+
+// providerAppFS writes the test app of a provider to an in-memory file
+// system and returns it, its kustomization, the canary and the component's
+// input as the app renders.
+func providerAppFS(t *testing.T, provider string) (filesys.FileSystem, string, *api.Canary, Input) {
+	t.Helper()
+	app := providerApps[provider]
+	kust := "namespace: test\nresources:\n- deployment.yaml\n- configmap.yaml\n"
+	fs := filesys.MakeFsInMemory()
+	write(t, fs, "/app/deployment.yaml", renderDeployment)
+	write(t, fs, "/app/configmap.yaml", renderConfigMap)
+	for _, name := range slices.Sorted(maps.Keys(app.files)) {
+		write(t, fs, path.Join("/app", name), app.files[name])
+		kust += "- " + name + "\n"
+	}
+	write(t, fs, "/app/kustomization.yaml", kust)
+	before := render(t, fs)
+	c := providerCanary(t, provider)
+	in := Input{Canary: c, Target: find(t, before, "Deployment", "podinfo")}
+	if src := Source(c); src != nil {
+		in.Source = find(t, before, src.Kind, src.Name)
+	}
+	return fs, kust, c, in
+}
+
+// TestStrategiesReadBack: for every provider that generates them, the
+// render of an A/B test, of session affinity and of mirroring reads back
+// as what was generated, and the render check refuses a render that
+// routes otherwise: an A/B rule dropped (every user to the canary), a
+// rule where none is wanted, another cookie, no mirroring.
+func TestStrategiesReadBack(t *testing.T) {
+	match := []any{map[string]any{"headers": map[string]any{"x-canary": map[string]any{"exact": "insider"}}}}
+	cookie := &Cookie{Canary: "flagger-cookie=abcdefghij", Attributes: "Max-Age=60"}
+	for provider := range providerApps {
+		p, _ := Lookup(provider)
+		f := p.r.features()
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			fs, kust, c, in := providerAppFS(t, provider)
+			check := func(generated, want Routing) error {
+				t.Helper()
+				return CheckRouting(renderWith(t, fs, kust, c, componentFiles(t, in, generated, Options{})), c, want)
+			}
+			if f.match {
+				ab := Routing{CanaryWeight: 100, Match: match}
+				if err := check(ab, ab); err != nil {
+					t.Errorf("A/B: %v", err)
+				}
+				if err := check(Routing{CanaryWeight: 100}, ab); err == nil || !strings.Contains(err.Error(), "routes every request 0/100, want only those matching spec.analysis.match") {
+					t.Errorf("A/B rule dropped: %v", err)
+				}
+				if err := check(ab, Routing{CanaryWeight: 100}); err == nil || !strings.Contains(err.Error(), "routes only some requests") {
+					t.Errorf("A/B rule not wanted: %v", err)
+				}
+				idle := Routing{PrimaryWeight: 100, Match: match}
+				if err := check(idle, idle); err != nil {
+					t.Errorf("A/B idle: %v", err)
+				}
+			}
+			if f.matchWeights {
+				split := Routing{PrimaryWeight: 60, CanaryWeight: 40, Match: match}
+				if err := check(split, split); err != nil {
+					t.Errorf("weights on the matching requests: %v", err)
+				}
+			}
+			if f.cookie {
+				sticky := Routing{PrimaryWeight: 80, CanaryWeight: 20, Cookie: cookie}
+				if err := check(sticky, sticky); err != nil {
+					t.Errorf("session affinity: %v", err)
+				}
+				other := sticky
+				other.Cookie = &Cookie{Canary: "flagger-cookie=zzzzzzzzzz", Attributes: "Max-Age=60"}
+				if err := check(sticky, other); err == nil || !strings.Contains(err.Error(), `sets the cookie "flagger-cookie=abcdefghij" on the canary's responses, want "flagger-cookie=zzzzzzzzzz"`) {
+					t.Errorf("other cookie: %v", err)
+				}
+				expiry := Routing{PrimaryWeight: 100, Cookie: &Cookie{Previous: cookie.Canary}}
+				if err := check(expiry, expiry); err != nil {
+					t.Errorf("expiry: %v", err)
+				}
+			}
+			if f.mirror || f.mirrorBlueGreen {
+				mirrored := Routing{PrimaryWeight: 100, Mirror: true, MirrorWeight: 50}
+				if err := check(mirrored, mirrored); err != nil {
+					t.Errorf("mirroring: %v", err)
+				}
+				if err := check(Routing{PrimaryWeight: 100}, mirrored); err == nil {
+					t.Errorf("a render that does not mirror passed the check of a mirrored routing")
+				}
 			}
 		})
 	}
@@ -222,7 +299,9 @@ func TestCheck(t *testing.T) {
 		{"gloo upstreamRef without a name", "  provider: gloo\n  upstreamRef: {namespace: gloo-system}\n", []string{"spec.upstreamRef.name: is required with provider gloo"}},
 		{"appmesh without a mesh", "  provider: appmesh\n", []string{"spec.service.meshName: is required with provider appmesh: the App Mesh mesh the virtual nodes and services join (or use provider appmesh:v1beta2, which takes the mesh of the namespace)"}},
 		{"appmesh v1beta2", "  provider: appmesh:v1beta2\n", nil},
-		{"kubernetes with steps", "  provider: kubernetes\n", []string{"spec.analysis.stepWeight: provider kubernetes has no router to shift traffic with: it does blue/green only (set analysis.iterations instead)"}},
+		{"kubernetes with steps", "  provider: kubernetes\n", []string{
+			"spec.analysis.stepWeight: provider kubernetes has no router to shift traffic with: it does blue/green only (set analysis.iterations instead)",
+			"spec.analysis.iterations: is required with provider kubernetes: it has no router to shift traffic with, it does blue/green only"}},
 		{"istio delegation with hosts", "  provider: istio\n  service:\n    port: 9898\n    delegation: true\n    hosts: [app.example.com]\n", []string{"spec.service.delegation: a delegate VirtualService has no hosts and no gateways: remove spec.service.hosts and spec.service.gateways"}},
 	}
 	for _, tt := range tests {
@@ -233,6 +312,75 @@ func TestCheck(t *testing.T) {
 				if e.Source.Path != apitest.Path || e.Object != "Canary test/podinfo" {
 					t.Errorf("%v does not name the file and the canary", e)
 				}
+				got = append(got, e.Field+": "+e.Msg)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckStrategies: what a provider's router cannot generate is a
+// validation error naming the field, the provider and those that can.
+func TestCheckStrategies(t *testing.T) {
+	const (
+		ab        = "    iterations: 5\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n"
+		abRegex   = "    iterations: 5\n    match:\n      - headers:\n          x-canary:\n            regex: \".*insider.*\"\n"
+		canaryAB  = "    stepWeight: 10\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n"
+		blueGreen = "    iterations: 5\n"
+		bgMirror  = "    iterations: 5\n    mirror: true\n"
+		mirror    = "    stepWeight: 10\n    mirror: true\n"
+		sticky    = "    stepWeight: 10\n    sessionAffinity:\n      cookieName: c\n"
+		gateway   = "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
+		ingress   = "  ingressRef: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: podinfo}\n"
+	)
+	tests := []struct {
+		name, analysis, rest string
+		want                 []string
+	}{
+		{"A/B on istio", ab, "  provider: istio\n", nil},
+		{"A/B on the Gateway API", abRegex, "  provider: gatewayapi:v1\n" + gateway, nil},
+		{"A/B on nginx", abRegex, "  provider: nginx\n" + ingress, nil},
+		{"A/B on contour", ab, "  provider: contour\n", nil},
+		{"A/B on SMI", ab, "  provider: linkerd\n", []string{
+			"spec.analysis.match: provider linkerd cannot route requests by a match rule (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1, nginx, contour, gloo, appmesh, appmesh:v1beta2)"}},
+		{"A/B on kubernetes", ab, "  provider: kubernetes\n", []string{
+			"spec.analysis.match: provider kubernetes cannot route requests by a match rule (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1, nginx, contour, gloo, appmesh, appmesh:v1beta2)"}},
+		{"contour matches no regex", abRegex, "  provider: contour\n", []string{
+			"spec.analysis.match[0].headers.x-canary: provider contour matches a header by exact, prefix or suffix"}},
+		{"nginx matches headers only", "    iterations: 5\n    match:\n      - uri:\n          prefix: /api\n", "  provider: nginx\n" + ingress, []string{
+			"spec.analysis.match[0].uri: provider nginx matches A/B tests by headers only"}},
+		{"nginx matches one header", "    iterations: 5\n    match:\n      - headers:\n          x-a:\n            exact: \"1\"\n          x-b:\n            exact: \"2\"\n", "  provider: nginx\n" + ingress, []string{
+			"spec.analysis.match: provider nginx matches one header (canary-by-header), got x-a and x-b"}},
+		{"nginx cannot shift weights on matching requests", canaryAB, "  provider: nginx\n" + ingress, []string{
+			"spec.analysis.match: provider nginx cannot shift weights on the matching requests only (match without iterations: set iterations for A/B testing) (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1, contour, gloo, appmesh, appmesh:v1beta2)"}},
+		{"nginx A/B promotion steps", ab + "    stepWeightPromotion: 20\n", "  provider: nginx\n" + ingress, []string{
+			"spec.analysis.stepWeightPromotion: provider nginx cannot split the matching requests of an A/B test by weight (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1, contour, gloo, appmesh, appmesh:v1beta2)"}},
+		{"canary on matching requests, istio", canaryAB, "  provider: istio\n", nil},
+		{"blue/green on kubernetes", blueGreen, "  provider: kubernetes\n", nil},
+		{"blue/green mirroring on istio", bgMirror, "  provider: istio\n", nil},
+		{"blue/green mirroring on the Gateway API", bgMirror, "  provider: gatewayapi:v1beta1\n" + gateway, nil},
+		{"blue/green mirroring on nginx", bgMirror, "  provider: nginx\n" + ingress, []string{
+			"spec.analysis.mirror: provider nginx cannot mirror traffic in blue/green (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1)"}},
+		{"blue/green mirroring on kubernetes", bgMirror, "  provider: kubernetes\n", []string{
+			"spec.analysis.mirror: provider kubernetes cannot mirror traffic in blue/green (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1)"}},
+		{"canary mirroring on istio", mirror, "  provider: istio\n", nil},
+		{"canary mirroring on the Gateway API", mirror, "  provider: gatewayapi:v1\n" + gateway, []string{
+			"spec.analysis.mirror: provider gatewayapi:v1 cannot mirror traffic in a canary release (providers that can: istio)"}},
+		{"session affinity on istio", sticky, "  provider: istio\n", nil},
+		{"session affinity on SMI", sticky, "  provider: osm\n", []string{
+			"spec.analysis.sessionAffinity: provider osm cannot route by a session cookie (providers that can: istio, gatewayapi:v1, gatewayapi:v1beta1)"}},
+		{"kubernetes promotion steps", blueGreen + "    stepWeightPromotion: 50\n", "  provider: kubernetes\n", []string{
+			"spec.analysis.stepWeightPromotion: provider kubernetes has no router: all traffic stays on the primary, which the promotion updates"}},
+		{"A/B on a TCP service", ab, "  provider: istio\n  service:\n    port: 9898\n    appProtocol: TCP\n", []string{
+			"spec.analysis.match: a TCP service (spec.service.appProtocol: tcp) is routed by weight only"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testCanary(t, "    interval: 1m\n"+tt.analysis+tt.rest)
+			var got []string
+			for _, e := range Check(c) {
 				got = append(got, e.Field+": "+e.Msg)
 			}
 			if !slices.Equal(got, tt.want) {
@@ -270,22 +418,28 @@ func TestHeaderInjection(t *testing.T) {
 	}
 }
 
-// Routers refuse the routing they cannot generate rather than drop it.
+// Routers refuse the routing they cannot generate rather than drop it:
+// A/B testing is Istio's, the Gateway API's, NGINX's, Contour's, Gloo's
+// and App Mesh's; session affinity Istio's and the Gateway API's;
+// mirroring Istio's and (blue/green) the Gateway API's.
 func TestUnsupportedRouting(t *testing.T) {
+	ab := map[string]bool{"istio": true, "gatewayapi:v1": true, "gatewayapi:v1beta1": true, "nginx": true, "contour": true, "gloo": true, "appmesh": true, "appmesh:v1beta2": true}
+	cookie := map[string]bool{"istio": true, "gatewayapi:v1": true, "gatewayapi:v1beta1": true}
 	for provider := range providerApps {
 		c := providerCanary(t, provider)
 		in := Input{Canary: c, Target: basicInput(t).Target, Source: sourceFor(t, c)}
-		for _, r := range []Routing{
-			{PrimaryWeight: 100, Match: []any{map[string]any{"headers": map[string]any{"x-canary": map[string]any{"exact": "insider"}}}}},
-			{PrimaryWeight: 100, Cookie: &Cookie{Name: "flagger-cookie", Value: "abc", MaxAge: 60}},
+		for _, tt := range []struct {
+			r        Routing
+			supports bool
+		}{
+			{Routing{PrimaryWeight: 0, CanaryWeight: 100, Match: []any{map[string]any{"headers": map[string]any{"x-canary": map[string]any{"exact": "insider"}}}}}, ab[provider]},
+			{Routing{PrimaryWeight: 100, Cookie: &Cookie{Canary: "flagger-cookie=abc", Attributes: "Max-Age=60"}}, cookie[provider]},
+			{Routing{PrimaryWeight: 100, Mirror: true}, provider == "istio" || strings.HasPrefix(provider, "gatewayapi")},
 		} {
-			if _, err := Component(in, r, Options{}); !errors.Is(err, ErrNotSupported) {
-				t.Errorf("%s: %+v: got %v, want ErrNotSupported", provider, r, err)
+			_, err := Component(in, tt.r, Options{})
+			if tt.supports && err != nil || !tt.supports && !errors.Is(err, ErrNotSupported) {
+				t.Errorf("%s: %+v: got %v, supported %v", provider, tt.r, err, tt.supports)
 			}
-		}
-		_, err := Component(in, Routing{PrimaryWeight: 100, Mirror: true}, Options{})
-		if mirrors := provider == "istio" || strings.HasPrefix(provider, "gatewayapi"); (err == nil) != mirrors {
-			t.Errorf("%s: mirroring: got %v", provider, err)
 		}
 	}
 }

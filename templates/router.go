@@ -28,7 +28,37 @@ type router interface {
 	// source names the object of the app the router copies (an Ingress,
 	// an ApisixRoute, a Gloo Upstream), or nil.
 	source(c *api.Canary) *SourceRef
+	// features says what the router generates beyond the weights.
+	features() features
 }
+
+// features are what a router generates beyond the weights, as Flagger's
+// router of the provider does (and its docs say it supports).
+type features struct {
+	// match: the A/B rule (analysis.match): the matching requests go to
+	// the canary, the others to the primary.
+	match bool
+	// matchWeights: the matching requests are split by weight too, so a
+	// canary release (analysis.match without iterations) and
+	// stepWeightPromotion after an A/B test shift them step by step.
+	matchWeights bool
+	// mirror mirrors in a canary release's first step, mirrorBlueGreen
+	// during blue/green's iterations.
+	mirror, mirrorBlueGreen bool
+	// cookie: session affinity (analysis.sessionAffinity).
+	cookie bool
+}
+
+// weightsOnly is the default of routers that generate weights and nothing
+// else.
+type weightsOnly struct{}
+
+func (weightsOnly) features() features { return features{} }
+
+// HasRouter reports whether the provider routes traffic between the
+// primary and the canary: every provider but kubernetes, whose apex
+// Service always selects the primary (blue/green only).
+func (p Provider) HasRouter() bool { return p.r.file() != "" }
 
 // SourceRef is an object of the app a router derives its objects from,
 // named by a field of the canary.
@@ -84,6 +114,12 @@ type Routed struct {
 	// Object names the object the weights were read from, as errors do
 	// ("VirtualService test/podinfo").
 	Object string
+	// Conditional is set when the weights apply only to the requests that
+	// match the A/B rule; the others go to the primary.
+	Conditional bool
+	// SetCookie is the "name=value" cookie the canary's responses set
+	// (session affinity), "" when none.
+	SetCookie string
 }
 
 // ReadRouting reads the routing of a canary from its app's rendered
@@ -108,6 +144,15 @@ func CheckRouting(objs []*yaml.RNode, c *api.Canary, want Routing) error {
 	}
 	if got.Mirror != want.Mirror {
 		return fmt.Errorf("rendered %s mirrors %v, want %v", got.Object, got.Mirror, want.Mirror)
+	}
+	switch {
+	case len(want.Match) > 0 && want.CanaryWeight > 0 && !got.Conditional:
+		return fmt.Errorf("rendered %s routes every request %d/%d, want only those matching spec.analysis.match", got.Object, got.PrimaryWeight, got.CanaryWeight)
+	case len(want.Match) == 0 && got.Conditional:
+		return fmt.Errorf("rendered %s routes only some requests %d/%d, want every request", got.Object, got.PrimaryWeight, got.CanaryWeight)
+	}
+	if want.Cookie != nil && got.SetCookie != want.Cookie.Canary {
+		return fmt.Errorf("rendered %s sets the cookie %q on the canary's responses, want %q", got.Object, got.SetCookie, want.Cookie.Canary)
 	}
 	return nil
 }

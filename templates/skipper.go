@@ -25,7 +25,9 @@ const (
 // between them, and the skipper-predicate Weight(100) makes these routes
 // win over the app's Ingress — or False() disables them while the canary
 // gets no traffic.
-type skipperRouter struct{}
+type skipperRouter struct {
+	weightsOnly
+}
 
 func (skipperRouter) file() string { return "skipper.yaml" }
 
@@ -36,9 +38,6 @@ func (skipperRouter) check(c *api.Canary) []problem {
 func (skipperRouter) source(c *api.Canary) *SourceRef { return ingressSource(c) }
 
 func (skipperRouter) objects(c *api.Canary, n names, ing *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	clone, err := cloneIngress(ing, n, ing.GetName()+"-canary", func(paths *yaml.RNode, i int, svc *yaml.RNode) {
 		setString(svc, n.primarySvc)
 		canary := yaml.NewRNode(paths.YNode().Content[i]).Copy()

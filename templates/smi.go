@@ -20,6 +20,7 @@ const smiAPIGroup = "split.smi-spec.io"
 type smiRouter struct {
 	noSource
 	noChecks
+	weightsOnly
 	// version is the TrafficSplit API version; mesh the mesh suffix of
 	// the provider (linkerd, osm, istio...), possibly empty.
 	version, mesh string
@@ -28,9 +29,6 @@ type smiRouter struct {
 func (smiRouter) file() string { return "smi.yaml" }
 
 func (sr smiRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	host := n.apex
 	if hs := c.Spec.Service.Hosts; len(hs) > 0 {
 		host = hs[0]

@@ -86,36 +86,45 @@ type Routing struct {
 	MirrorWeight int
 	// Match, when set, is the A/B rule (spec.analysis.match, Istio
 	// HTTPMatchRequests): only matching requests get the weights, the
-	// others go to the primary. No router generates it yet.
+	// others go to the primary.
 	Match []any
 	// Cookie, when set, makes the canary's users sticky (session
-	// affinity). No router generates it yet.
+	// affinity).
 	Cookie *Cookie
 }
 
-// Cookie is the session-affinity state of a routing: the cookie the
-// canary's responses set and the one a previous run set, to expire.
+// Cookie is the session-affinity state of a routing (Flagger's router
+// reads it from the canary's status): the cookies the responses set, and
+// the one a previous run set, to expire.
 type Cookie struct {
-	// Name=Value is the cookie sent to users the canary serves.
-	Name, Value string
-	// MaxAge is its lifetime in seconds.
-	MaxAge int
-	// Previous is the name=value of the last run's cookie, expired after
-	// the run.
+	// Canary is the run's "name=value" cookie, which the canary's
+	// responses set and which sends the requests that carry it to the
+	// canary; "" while the canary gets no traffic.
+	Canary string
+	// Attributes follow Canary in its Set-Cookie header ("Max-Age=86400;
+	// Path=/").
+	Attributes string
+	// Primary is the "name=value" cookie the primary's responses set
+	// (sessionAffinity.primaryCookieName), which keeps the users it served
+	// on it; "" without.
+	Primary           string
+	PrimaryAttributes string
+	// Previous is the last run's cookie, which responses expire while the
+	// canary gets no traffic.
 	Previous string
 }
 
-// unsupported returns an error for the parts of a routing a router does
-// not generate, so that none is dropped silently.
-func (r Routing) unsupported(provider string, mirror bool) error {
+// unsupported returns an error for the parts of a routing a router with
+// features f does not generate, so that none is dropped silently.
+func (r Routing) unsupported(provider string, f features) error {
 	var parts []string
-	if len(r.Match) > 0 {
+	if len(r.Match) > 0 && !f.match {
 		parts = append(parts, "A/B testing (analysis.match)")
 	}
-	if r.Mirror && !mirror {
+	if r.Mirror && !f.mirror && !f.mirrorBlueGreen {
 		parts = append(parts, "traffic mirroring (analysis.mirror)")
 	}
-	if r.Cookie != nil {
+	if r.Cookie != nil && !f.cookie {
 		parts = append(parts, "session affinity (analysis.sessionAffinity)")
 	}
 	if len(parts) == 0 {

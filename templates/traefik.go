@@ -15,14 +15,12 @@ const traefikAPIGroup = "traefik.io"
 type traefikRouter struct {
 	noSource
 	noChecks
+	weightsOnly
 }
 
 func (traefikRouter) file() string { return "traefik.yaml" }
 
 func (traefikRouter) objects(c *api.Canary, n names, _ *yaml.RNode, r Routing, _ Options) ([]*yaml.Node, error) {
-	if err := r.unsupported(c.Spec.Provider, false); err != nil {
-		return nil, err
-	}
 	port := c.Spec.Service.Port
 	// Flagger omits a zero weight, which Traefik reads as 1: the weight is
 	// written even when it is 0, so that all traffic can go to the canary.

@@ -15,8 +15,8 @@ import (
 )
 
 func newDemoCommand() *cobra.Command {
-	var plain, keep bool
-	var prometheus, metricsAddr, provider string
+	var plain, keep, mirror bool
+	var prometheus, metricsAddr, provider, strategy string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole GitOps loop on this machine: config repo, simulated cluster, Prometheus, gitcanary",
@@ -25,11 +25,15 @@ cluster (a Flux stand-in that renders the repo with kustomize, podinfo-like work
 that splits load by the router objects' weights and records each provider's telemetry), an
 embedded PromQL engine scraping it, and the real gitcanary reconcile loop. Then it plays CI: a
 healthy release is promoted, a faulty one is rolled back and reverted in Git, a fixed one is
-promoted. --provider picks the sample app's provider (Istio by default).`,
+promoted. --provider picks the sample app's provider (Istio by default); --strategy the
+release strategy: canary (weight steps), ab (A/B testing: the requests with the header
+x-canary: insider reach the canary for three iterations) or bluegreen (three iterations on
+the canary's own Service, then all traffic to it before the promotion; --mirror mirrors the
+users' requests to it instead). Provider kubernetes has no router: blue/green only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider}
+			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider, Strategy: strategy, Mirror: mirror}
 			if prometheus != "" {
 				// A real Prometheus scrapes the mesh at --metrics-addr.
 				opts.MetricsAddr = metricsAddr
@@ -47,7 +51,9 @@ promoted. --provider picks the sample app's provider (Istio by default).`,
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the config repository to look around afterwards, and serve the UI until Ctrl-C")
 	cmd.Flags().StringVar(&prometheus, "prometheus", "", "query this Prometheus instead of the embedded engine; it must scrape --metrics-addr")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9797", "where the simulated mesh serves /metrics when --prometheus is set")
-	cmd.Flags().StringVar(&provider, "provider", fixtures.DefaultProvider, "provider of the sample app's Canary: "+strings.Join(fixtures.SampleProviders(), ", "))
+	cmd.Flags().StringVar(&provider, "provider", fixtures.DefaultProvider, "provider of the sample app's Canary: "+strings.Join(append(fixtures.SampleProviders(), demo.ProviderWithoutRouter), ", "))
+	cmd.Flags().StringVar(&strategy, "strategy", "", "release strategy: "+strings.Join(demo.Strategies, ", ")+" (default canary; bluegreen for provider "+demo.ProviderWithoutRouter+")")
+	cmd.Flags().BoolVar(&mirror, "mirror", false, "mirror the users' requests to the canary (analysis.mirror): in blue/green's iterations, or in a canary release's first step")
 	return cmd
 }
 

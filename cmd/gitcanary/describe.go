@@ -47,11 +47,17 @@ func describeText(w io.Writer, info reconciler.CanaryInfo, events []reconciler.T
 	fmt.Fprintf(tw, "File:\t%s (%s)\n", info.Path, c.APIVersion)
 	fmt.Fprintf(tw, "Target:\t%s/%s\n", c.Spec.TargetRef.Kind, c.Spec.TargetRef.Name)
 	fmt.Fprintf(tw, "Provider:\t%s\n", c.Spec.Provider)
-	steps := fmt.Sprintf("step %d", a.StepWeight)
+	steps := fmt.Sprintf("step %d, max %d", a.StepWeight, a.MaxWeight)
 	if len(a.StepWeights) > 0 {
-		steps = fmt.Sprintf("steps %v", a.StepWeights)
+		steps = fmt.Sprintf("steps %v, max %d", a.StepWeights, a.MaxWeight)
 	}
-	fmt.Fprintf(tw, "Analysis:\t%s, interval %s, threshold %d, %s, max %d\n", a.Strategy(), a.Interval.Duration, a.Threshold, steps, a.MaxWeight)
+	if a.Iterations > 0 {
+		steps = fmt.Sprintf("%d iterations", a.Iterations)
+	}
+	if a.Mirror {
+		steps += ", mirrored"
+	}
+	fmt.Fprintf(tw, "Analysis:\t%s, interval %s, threshold %d, %s\n", a.Strategy(), a.Interval.Duration, a.Threshold, steps)
 	for i, m := range a.Metrics {
 		label := ""
 		if i == 0 {
@@ -88,6 +94,15 @@ func describeText(w io.Writer, info reconciler.CanaryInfo, events []reconciler.T
 		fmt.Fprintf(tw, "  Suspended:\tspec.suspend is true in %s\n", info.Path)
 	}
 	fmt.Fprintf(tw, "  Canary Weight:\t%d\n", st.CanaryWeight)
+	if a.Iterations > 0 {
+		fmt.Fprintf(tw, "  Iterations:\t%d/%d\n", min(st.Iterations, a.Iterations), a.Iterations)
+	}
+	if st.Mirrored {
+		fmt.Fprintln(tw, "  Mirrored:\ttrue")
+	}
+	if st.SessionAffinityCookie != "" {
+		fmt.Fprintf(tw, "  Session Affinity Cookie:\t%s\n", st.SessionAffinityCookie)
+	}
 	fmt.Fprintf(tw, "  Failed Checks:\t%d\n", st.FailedChecks)
 	fmt.Fprintf(tw, "  Last Applied Spec:\t%s\n", st.LastAppliedSpec)
 	fmt.Fprintf(tw, "  Last Promoted Spec:\t%s\n", st.LastPromotedSpec)
@@ -97,11 +112,25 @@ func describeText(w io.Writer, info reconciler.CanaryInfo, events []reconciler.T
 	}
 	fmt.Fprintln(w, "Events:")
 	tw = table(w)
-	fmt.Fprintln(tw, "  TIME\tCOMMIT\tPHASE\tWEIGHT\tMESSAGE")
+	if a.Iterations == 0 {
+		fmt.Fprintln(tw, "  TIME\tCOMMIT\tPHASE\tWEIGHT\tMESSAGE")
+		for _, e := range events {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\n", timestamp(e.Time), e.SHA[:7], e.Phase, e.Weight, e.Message)
+		}
+		return tw.Flush()
+	}
+	fmt.Fprintln(tw, "  TIME\tCOMMIT\tPHASE\tWEIGHT\tITERATION\tMESSAGE")
 	for _, e := range events {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\n", timestamp(e.Time), e.SHA[:7], e.Phase, e.Weight, e.Message)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", timestamp(e.Time), e.SHA[:7], e.Phase, e.Weight, orNone(e.Iterations), e.Message)
 	}
 	return tw.Flush()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func orUnknown(s string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,9 +45,16 @@ as one SVG: the canary weight per commit and each metric's values with its thres
 				return nil
 			}
 			tw := table(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "REVISION\tSTARTED\tDURATION\tOUTCOME\tFAILEDCHECKS\tFIRST\tLAST")
+			if !slices.ContainsFunc(rollouts, func(r reconciler.Rollout) bool { return r.Iterations != "" }) {
+				fmt.Fprintln(tw, "REVISION\tSTARTED\tDURATION\tOUTCOME\tFAILEDCHECKS\tFIRST\tLAST")
+				for _, r := range rollouts {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Revision, timestamp(r.Started), r.Duration, r.Outcome, r.FailedChecks, r.FirstSHA[:7], r.LastSHA[:7])
+				}
+				return tw.Flush()
+			}
+			fmt.Fprintln(tw, "REVISION\tSTARTED\tDURATION\tOUTCOME\tITERATIONS\tFAILEDCHECKS\tFIRST\tLAST")
 			for _, r := range rollouts {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Revision, timestamp(r.Started), r.Duration, r.Outcome, r.FailedChecks, r.FirstSHA[:7], r.LastSHA[:7])
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Revision, timestamp(r.Started), r.Duration, r.Outcome, orNone(r.Iterations), r.FailedChecks, r.FirstSHA[:7], r.LastSHA[:7])
 			}
 			return tw.Flush()
 		},

@@ -25,7 +25,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // is promoted, 6.0.2 halts twice and is rolled back.
 func recordedRollout(t *testing.T) string {
 	t.Helper()
+	return recordedRolloutOf(t, "")
+}
+
+// recordedRolloutOf is recordedRollout with the sample canary's weight
+// steps replaced by steps ("" keeps them).
+func recordedRolloutOf(t *testing.T, steps string) string {
+	t.Helper()
 	dir := sampleRepo(t)
+	if steps != "" {
+		edit(t, dir, "apps/podinfo/canary.yaml", "    maxWeight: 50\n    stepWeight: 10\n", steps)
+	}
 	remote := filepath.Join(t.TempDir(), "remote.git")
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	ci := func(args ...string) {
@@ -94,8 +104,7 @@ func recordedRollout(t *testing.T) string {
 }
 
 func TestReadCommandsGolden(t *testing.T) {
-	clone := recordedRollout(t)
-	for _, tc := range []struct{ name, args string }{
+	readCommandsGolden(t, recordedRollout(t), []struct{ name, args string }{
 		{"get", "get canaries"},
 		{"get-ns", "get canaries -n test"},
 		{"get-json", "get canaries -A -o json"},
@@ -103,7 +112,23 @@ func TestReadCommandsGolden(t *testing.T) {
 		{"describe-yaml", "describe canary podinfo -o yaml"},
 		{"history", "history podinfo"},
 		{"history-json", "history podinfo -n test -o json"},
-	} {
+	})
+}
+
+// TestReadCommandsShowIterations: describe and history of a blue/green
+// release show its iterations, per commit and per rollout.
+func TestReadCommandsShowIterations(t *testing.T) {
+	readCommandsGolden(t, recordedRolloutOf(t, "    iterations: 3\n"), []struct{ name, args string }{
+		{"describe-bluegreen", "describe canary podinfo -n test"},
+		{"history-bluegreen", "history podinfo"},
+	})
+}
+
+// readCommandsGolden compares the output of each command run on clone
+// with its golden file in testdata/.
+func readCommandsGolden(t *testing.T, clone string, cases []struct{ name, args string }) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := gitcanary(t, append(strings.Fields(tc.args), "--dir", clone)...)
 			if err != nil {

@@ -99,8 +99,8 @@ func TestValidate(t *testing.T) {
 			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.maxWieght: unknown field, ignored (did you mean maxWeight?)\n1 canary valid, 1 warning\n", true},
 		{"unsupported field is a warning", canary, "  provider: istio\n", "  provider: istio\n  revertOnDeletion: true\n",
 			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.revertOnDeletion: not supported, ignored: gitcanary does not act on a deleted Canary file", true},
-		{"mirroring is refused", canary, "    maxWeight: 50\n", "    maxWeight: 50\n    mirror: true\n",
-			"spec.analysis.mirror: not supported yet: traffic mirroring is not supported yet", false},
+		{"mirroring an A/B test is refused", canary, "    maxWeight: 50\n", "    iterations: 5\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n    mirror: true\n",
+			"spec.analysis.mirror: an A/B test (analysis.match with iterations) routes the matching requests to the canary, it does not mirror", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

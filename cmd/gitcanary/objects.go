@@ -16,15 +16,16 @@ import (
 
 // Annotations the read commands put on the objects they print.
 const (
-	annotationFile     = "gitcanary.dev/file"
-	annotationConflict = "gitcanary.dev/conflict"
-	annotationCommit   = "gitcanary.dev/commit"
-	annotationAuthor   = "gitcanary.dev/author"
-	annotationRevision = "gitcanary.dev/revision"
-	annotationWeight   = "gitcanary.dev/weight"
-	annotationFailed   = "gitcanary.dev/failed-checks"
-	annotationBody     = "gitcanary.dev/body"
-	labelCanary        = "gitcanary.dev/canary"
+	annotationFile       = "gitcanary.dev/file"
+	annotationConflict   = "gitcanary.dev/conflict"
+	annotationCommit     = "gitcanary.dev/commit"
+	annotationAuthor     = "gitcanary.dev/author"
+	annotationRevision   = "gitcanary.dev/revision"
+	annotationWeight     = "gitcanary.dev/weight"
+	annotationFailed     = "gitcanary.dev/failed-checks"
+	annotationBody       = "gitcanary.dev/body"
+	annotationIterations = "gitcanary.dev/iterations"
+	labelCanary          = "gitcanary.dev/canary"
 )
 
 // list is a v1 List.
@@ -105,6 +106,9 @@ func newEventObject(info reconciler.CanaryInfo, e reconciler.Transition) eventOb
 	}
 	if e.Body != "" {
 		ann[annotationBody] = e.Body
+	}
+	if e.Iterations != "" {
+		ann[annotationIterations] = e.Iterations
 	}
 	return eventObject{
 		APIVersion: "v1", Kind: "Event",

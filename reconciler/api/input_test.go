@@ -110,16 +110,8 @@ func TestUnsupportedFields(t *testing.T) {
 		{"primaryScalerQueries", "  service:", "  autoscalerRef:\n    apiVersion: keda.sh/v1alpha1\n    kind: ScaledObject\n    name: podinfo\n    primaryScalerQueries:\n      q: sum(rate(x[1m]))\n  service:", false,
 			"spec.autoscalerRef.primaryScalerQueries: not supported, ignored: KEDA ScaledObjects are not supported yet"},
 		{"status", "spec:", "status:\n  phase: Succeeded\nspec:", false, "status: not supported, ignored: gitcanary keeps a canary's status in its generated status.yaml"},
-		{"match without iterations", "    stepWeight: 5", "    stepWeight: 5\n    match:\n      - headers:\n          x-canary:\n            exact: insider", true,
-			"spec.analysis.match: not supported yet: routing only the matching requests to the canary (match without iterations) is not supported yet"},
-		{"match with iterations is A/B", "    stepWeight: 5", "    iterations: 10\n    match:\n      - headers:\n          x-canary:\n            exact: insider", true,
-			"spec.analysis.iterations: A/B Testing releases are not supported yet"},
-		{"mirror", "    stepWeight: 5", "    stepWeight: 5\n    mirror: true", true, "spec.analysis.mirror: not supported yet: traffic mirroring is not supported yet"},
-		{"mirrorWeight", "    stepWeight: 5", "    stepWeight: 5\n    mirrorWeight: 50", true, "spec.analysis.mirrorWeight: not supported yet"},
-		{"sessionAffinity", "    stepWeight: 5", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: flagger-cookie", true,
-			"spec.analysis.sessionAffinity: not supported yet: session affinity is not supported yet"},
-		{"delegation", "    port: 9898", "    port: 9898\n    delegation: true", true,
-			"spec.service.delegation: not supported yet: Istio delegate VirtualServices"},
+		{"stepWeight with iterations", "    stepWeight: 5", "    stepWeight: 5\n    iterations: 10", false,
+			"spec.analysis.stepWeight: not supported, ignored: A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,5 +225,80 @@ func TestMergeKeys(t *testing.T) {
 	m := cs[0].Spec.Analysis.Metrics
 	if len(m) != 4 || m[1].Name != "request-success-rate" || m[1].Interval.String() != "5m0s" || *m[1].ThresholdRange.Min != 98 {
 		t.Errorf("merge key: %+v", m[1])
+	}
+}
+
+// TestStrategyFields: the strategy fields Flagger has are accepted where
+// they mean something, and refused, naming the field, where Flagger would
+// ignore them.
+func TestStrategyFields(t *testing.T) {
+	const ab = "    iterations: 10\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n"
+	tests := []struct {
+		name, from, to string
+		strategy       string
+		want           string // the error, "" when accepted
+	}{
+		{"A/B", "    stepWeight: 5\n", ab, StrategyAB, ""},
+		{"blue/green with mirroring", "    stepWeight: 5\n", "    iterations: 10\n    mirror: true\n    mirrorWeight: 50\n", StrategyBlueGreen, ""},
+		{"canary with mirroring", "    stepWeight: 5\n", "    stepWeight: 5\n    mirror: true\n", StrategyCanary, ""},
+		{"canary on matching requests", "    stepWeight: 5\n", "    stepWeight: 5\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n", StrategyCanary, ""},
+		{"session affinity", "    stepWeight: 5\n", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: flagger-cookie\n      primaryCookieName: primary-cookie\n      maxAge: 600\n      sameSite: Lax\n", StrategyCanary, ""},
+		{"mirrorWeight without mirror", "    stepWeight: 5\n", "    stepWeight: 5\n    mirrorWeight: 50\n", "",
+			"spec.analysis.mirrorWeight: has no effect without analysis.mirror: true"},
+		{"mirrorWeight out of range", "    stepWeight: 5\n", "    stepWeight: 5\n    mirror: true\n    mirrorWeight: 150\n", "",
+			"spec.analysis.mirrorWeight: must be between 0 and 100, got 150"},
+		{"mirroring an A/B test", "    stepWeight: 5\n", ab + "    mirror: true\n", "",
+			"spec.analysis.mirror: an A/B test (analysis.match with iterations) routes the matching requests to the canary, it does not mirror"},
+		{"session affinity in an A/B test", "    stepWeight: 5\n", ab + "    sessionAffinity:\n      cookieName: c\n", "",
+			"spec.analysis.sessionAffinity: an A/B test (analysis.match with iterations) routes requests by its match"},
+		{"cookie name required", "    stepWeight: 5\n", "    stepWeight: 5\n    sessionAffinity:\n      maxAge: 60\n", "",
+			"spec.analysis.sessionAffinity.cookieName: is required"},
+		{"cookie name with a separator", "    stepWeight: 5\n", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: \"a;b\"\n", "",
+			`spec.analysis.sessionAffinity.cookieName: must be letters, digits and -._~, got "a;b"`},
+		{"same cookie twice", "    stepWeight: 5\n", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: c\n      primaryCookieName: c\n", "",
+			`spec.analysis.sessionAffinity.primaryCookieName: must differ from cookieName "c"`},
+		{"sameSite", "    stepWeight: 5\n", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: c\n      sameSite: lax\n", "",
+			`spec.analysis.sessionAffinity.sameSite: must be Strict, Lax or None, got "lax"`},
+		{"match that is not a mapping", "    stepWeight: 5\n", "    iterations: 3\n    match:\n      - x-canary\n", "",
+			"spec.analysis.match[0]: must be an HTTPMatchRequest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := ParseCanaries("canary.yaml", []byte(edit(t, v1beta1, tt.from, tt.to)), "")
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("error %v, want it to contain %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("want the canary accepted, got %v", err)
+			}
+			if got := cs[0].Spec.Analysis.Strategy(); got != tt.strategy {
+				t.Errorf("strategy %s, want %s", got, tt.strategy)
+			}
+			if len(cs[0].Warnings) != 0 {
+				t.Errorf("warnings: %v", cs[0].Warnings)
+			}
+		})
+	}
+}
+
+func TestSessionAffinityCookie(t *testing.T) {
+	sa := &SessionAffinity{CookieName: "c", Path: "/", HTTPOnly: true, Secure: true, SameSite: "Lax"}
+	if got, want := sa.Attributes(60), "Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Lax"; got != want {
+		t.Errorf("attributes %q, want %q", got, want)
+	}
+	cs, err := ParseCanaries("canary.yaml", []byte(edit(t, v1beta1, "    stepWeight: 5\n", "    stepWeight: 5\n    sessionAffinity:\n      cookieName: c\n")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cs[0].Spec.Analysis.SessionAffinity.MaxAge; got != DefaultCookieMaxAge {
+		t.Errorf("default maxAge %d, want Flagger's %d", got, DefaultCookieMaxAge)
+	}
+	for cookie, ok := range map[string]bool{"c=abc": true, "flagger-cookie=XyZ09": true, "c=": false, "=v": false, "c=a b": false, "c": false, "c=a;b": false} {
+		if ValidCookie(cookie) != ok {
+			t.Errorf("ValidCookie(%q) = %v, want %v", cookie, !ok, ok)
+		}
 	}
 }

@@ -56,6 +56,17 @@ type Status struct {
 	CanaryWeight int   `json:"canaryWeight"`
 	FailedChecks int   `json:"failedChecks"`
 	Iterations   int   `json:"iterations"`
+	// Mirrored is set while the router copies the primary's requests to
+	// the canary (Flagger's mirrored routes).
+	Mirrored bool `json:"mirrored,omitempty"`
+	// SessionAffinityCookie is the "name=value" cookie the canary's
+	// responses set while it gets traffic (analysis.sessionAffinity);
+	// PreviousSessionAffinityCookie is the last run's, which the router
+	// expires once the run is over; PrimarySessionAffinityCookie is the
+	// one the primary's responses set (sessionAffinity.primaryCookieName).
+	SessionAffinityCookie         string `json:"sessionAffinityCookie,omitempty"`
+	PreviousSessionAffinityCookie string `json:"previousSessionAffinityCookie,omitempty"`
+	PrimarySessionAffinityCookie  string `json:"primarySessionAffinityCookie,omitempty"`
 	// LastAppliedSpec is the revision (hash) of the target last acted on.
 	LastAppliedSpec string `json:"lastAppliedSpec,omitempty"`
 	// LastPromotedSpec is the revision running as the primary.
@@ -127,6 +138,27 @@ type Condition struct {
 	Message            string    `json:"message"`
 }
 
+// ValidCookie reports whether s is a "name=value" cookie whose name and
+// value are non-empty runs of letters, digits and -._~: what gitcanary
+// writes, and what the routers can match in a Cookie header without
+// escaping.
+func ValidCookie(s string) bool {
+	name, value, ok := strings.Cut(s, "=")
+	return ok && cookieToken(name) && cookieToken(value)
+}
+
+func cookieToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r)) {
+			return false
+		}
+	}
+	return true
+}
+
 // statusFile is the on-disk shape of status.yaml.
 type statusFile struct {
 	APIVersion string     `json:"apiVersion"`
@@ -192,6 +224,15 @@ func (f *statusFile) validate(path string, now time.Time) error {
 	}
 	if st.Iterations < 0 {
 		add("status.iterations", "must not be negative, got %d", st.Iterations)
+	}
+	for _, c := range []struct{ field, value string }{
+		{"status.sessionAffinityCookie", st.SessionAffinityCookie},
+		{"status.previousSessionAffinityCookie", st.PreviousSessionAffinityCookie},
+		{"status.primarySessionAffinityCookie", st.PrimarySessionAffinityCookie},
+	} {
+		if c.value != "" && !ValidCookie(c.value) {
+			add(c.field, "must be a cookie name=value of letters, digits and -._~, got %q", c.value)
+		}
 	}
 	if ap := st.Approval; ap != nil {
 		if ap.Gate != "rollout" && ap.Gate != "promotion" {

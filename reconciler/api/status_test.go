@@ -57,6 +57,10 @@ func TestUnmarshalStatusChecksTheFile(t *testing.T) {
 		{"wrong kind", "kind: CanaryStatus", "kind: Canary", `status.yaml: kind: want CanaryStatus, got "Canary"`},
 		{"syntax", "  failedChecks: 1\n", "  failedChecks: 1\n bad: x\n", "status.yaml: invalid YAML: line 11: did not find expected key"},
 		{"NaN", "canaryWeight: 20", "canaryWeight: .nan", "status.yaml: status.canaryWeight: .nan is not a finite number"},
+		{"cookie that would break a header", "  iterations: 0\n", "  iterations: 0\n  sessionAffinityCookie: \"c=x; Max-Age=1\"\n",
+			`status.yaml: status.sessionAffinityCookie: must be a cookie name=value of letters, digits and -._~, got "c=x; Max-Age=1"`},
+		{"previous cookie without a value", "  iterations: 0\n", "  iterations: 0\n  previousSessionAffinityCookie: c\n",
+			`status.previousSessionAffinityCookie: must be a cookie name=value`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

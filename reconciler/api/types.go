@@ -164,22 +164,70 @@ type CustomMetadata struct {
 
 // Analysis is the canary analysis (v1alpha3: canaryAnalysis).
 type Analysis struct {
-	Interval              Duration `json:"interval,omitempty"`
-	Threshold             int      `json:"threshold,omitempty"`
-	Iterations            int      `json:"iterations,omitempty"`
-	MaxWeight             int      `json:"maxWeight,omitempty"`
-	StepWeight            int      `json:"stepWeight,omitempty"`
-	StepWeights           []int    `json:"stepWeights,omitempty"`
-	StepWeightPromotion   int      `json:"stepWeightPromotion,omitempty"`
-	Mirror                bool     `json:"mirror,omitempty"`
-	MirrorWeight          int      `json:"mirrorWeight,omitempty"`
-	Match                 []any    `json:"match,omitempty"`
-	SessionAffinity       any      `json:"sessionAffinity,omitempty"`
-	PrimaryReadyThreshold *int     `json:"primaryReadyThreshold,omitempty"`
-	CanaryReadyThreshold  *int     `json:"canaryReadyThreshold,omitempty"`
-	Metrics               []Metric `json:"metrics,omitempty"`
-	Webhooks              []Hook   `json:"webhooks,omitempty"`
-	Alerts                []Alert  `json:"alerts,omitempty"`
+	Interval            Duration `json:"interval,omitempty"`
+	Threshold           int      `json:"threshold,omitempty"`
+	Iterations          int      `json:"iterations,omitempty"`
+	MaxWeight           int      `json:"maxWeight,omitempty"`
+	StepWeight          int      `json:"stepWeight,omitempty"`
+	StepWeights         []int    `json:"stepWeights,omitempty"`
+	StepWeightPromotion int      `json:"stepWeightPromotion,omitempty"`
+	Mirror              bool     `json:"mirror,omitempty"`
+	MirrorWeight        int      `json:"mirrorWeight,omitempty"`
+	Match               []any    `json:"match,omitempty"`
+	// SessionAffinity makes the users the canary served stick to it.
+	SessionAffinity       *SessionAffinity `json:"sessionAffinity,omitempty"`
+	PrimaryReadyThreshold *int             `json:"primaryReadyThreshold,omitempty"`
+	CanaryReadyThreshold  *int             `json:"canaryReadyThreshold,omitempty"`
+	Metrics               []Metric         `json:"metrics,omitempty"`
+	Webhooks              []Hook           `json:"webhooks,omitempty"`
+	Alerts                []Alert          `json:"alerts,omitempty"`
+}
+
+// SessionAffinity is Flagger's analysis.sessionAffinity: the responses of
+// the canary set a cookie, and requests that carry it go to the canary
+// (and, with PrimaryCookieName, those the primary served stay on it for an
+// analysis interval).
+type SessionAffinity struct {
+	CookieName        string `json:"cookieName"`
+	PrimaryCookieName string `json:"primaryCookieName,omitempty"`
+	// MaxAge is the canary cookie's lifetime in seconds (default 86400).
+	MaxAge      int    `json:"maxAge,omitempty"`
+	Domain      string `json:"domain,omitempty"`
+	Path        string `json:"path,omitempty"`
+	SameSite    string `json:"sameSite,omitempty"`
+	HTTPOnly    bool   `json:"httpOnly,omitempty"`
+	Secure      bool   `json:"secure,omitempty"`
+	Partitioned bool   `json:"partitioned,omitempty"`
+}
+
+// DefaultCookieMaxAge is the canary cookie's lifetime when maxAge is not
+// set, as in Flagger: a day.
+const DefaultCookieMaxAge = 86400
+
+// Attributes are the cookie's attributes as a Set-Cookie header writes
+// them after name=value, for a cookie that lives maxAge seconds:
+// "Max-Age=86400; Path=/; HttpOnly".
+func (s *SessionAffinity) Attributes(maxAge int) string {
+	parts := []string{fmt.Sprintf("Max-Age=%d", maxAge)}
+	if s.Domain != "" {
+		parts = append(parts, "Domain="+s.Domain)
+	}
+	if s.Path != "" {
+		parts = append(parts, "Path="+s.Path)
+	}
+	if s.HTTPOnly {
+		parts = append(parts, "HttpOnly")
+	}
+	if s.Secure {
+		parts = append(parts, "Secure")
+	}
+	if s.SameSite != "" {
+		parts = append(parts, "SameSite="+s.SameSite)
+	}
+	if s.Partitioned {
+		parts = append(parts, "Partitioned")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Metric is one check of the analysis.

@@ -26,15 +26,13 @@ var unsupportedFields = []unsupportedField{
 	{Field: "spec.service.trafficDistribution", Why: "the generated Services do not set trafficDistribution"},
 	{Field: "spec.autoscalerRef.primaryScalerQueries", Why: "KEDA ScaledObjects are not supported yet: the primary's autoscaler is a copy of a HorizontalPodAutoscaler"},
 	{Field: "status", Why: "gitcanary keeps a canary's status in its generated status.yaml"},
-	{Field: "spec.analysis.match", Reject: true, When: withoutIterations, Why: "routing only the matching requests to the canary (match without iterations) is not supported yet"},
-	{Field: "spec.analysis.mirror", Reject: true, Why: "traffic mirroring is not supported yet"},
-	{Field: "spec.analysis.mirrorWeight", Reject: true, Why: "traffic mirroring is not supported yet"},
-	{Field: "spec.analysis.sessionAffinity", Reject: true, Why: "session affinity is not supported yet"},
-	{Field: "spec.service.delegation", Reject: true, Why: "Istio delegate VirtualServices (no hosts, no gateways, included by another VirtualService) are not supported yet"},
+	{Field: "spec.analysis.stepWeight", When: withIterations, Why: "A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},
+	{Field: "spec.analysis.stepWeights", When: withIterations, Why: "A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},
+	{Field: "spec.analysis.maxWeight", When: withIterations, Why: "A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},
 }
 
-func withoutIterations(c *Canary) bool {
-	return c.Spec.Analysis != nil && c.Spec.Analysis.Iterations == 0
+func withIterations(c *Canary) bool {
+	return c.Spec.Analysis != nil && c.Spec.Analysis.Iterations > 0
 }
 
 // unsupportedByField indexes unsupportedFields by Field.

@@ -73,6 +73,9 @@ func (c *Canary) normalize(defaultProvider string) {
 	} else if a.MaxWeight == 0 {
 		a.MaxWeight = 100
 	}
+	if sa := a.SessionAffinity; sa != nil && sa.MaxAge == 0 {
+		sa.MaxAge = DefaultCookieMaxAge
+	}
 	for i := range a.Metrics {
 		m := &a.Metrics[i]
 		if m.Interval.Duration == 0 {
@@ -150,9 +153,7 @@ func (c *Canary) Validate() error {
 	if a.Strategy() == StrategyCanary && a.StepWeight == 0 && len(a.StepWeights) == 0 {
 		add("spec.analysis.stepWeight", "is required for a canary release (or set stepWeights, or iterations for A/B and blue/green)")
 	}
-	if a.Strategy() != StrategyCanary {
-		add("spec.analysis.iterations", "%s releases are not supported yet (supported: Canary with stepWeight or stepWeights)", a.Strategy())
-	}
+	validateStrategy(a, add)
 	for i, m := range a.Metrics {
 		f := fmt.Sprintf("spec.analysis.metrics[%d]", i)
 		if m.Name == "" {
@@ -191,6 +192,54 @@ func (c *Canary) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateStrategy checks what the strategies need whatever the provider
+// (templates.Check says what each provider can do): mirroring and session
+// affinity mean nothing in an A/B test, which routes the matching requests
+// to the canary instead, and Flagger would ignore them there.
+func validateStrategy(a *Analysis, add func(field, format string, args ...any)) {
+	ab := a.Strategy() == StrategyAB
+	for i, m := range a.Match {
+		if _, ok := m.(map[string]any); !ok {
+			add(fmt.Sprintf("spec.analysis.match[%d]", i), "must be an HTTPMatchRequest (headers, uri, method, queryParams...), got %v", m)
+		}
+	}
+	if a.MirrorWeight < 0 || a.MirrorWeight > 100 {
+		add("spec.analysis.mirrorWeight", "must be between 0 and 100, got %d", a.MirrorWeight)
+	}
+	switch {
+	case a.MirrorWeight > 0 && !a.Mirror:
+		add("spec.analysis.mirrorWeight", "has no effect without analysis.mirror: true")
+	case a.Mirror && ab:
+		add("spec.analysis.mirror", "an A/B test (analysis.match with iterations) routes the matching requests to the canary, it does not mirror: remove mirror, or match for blue/green")
+	}
+	sa := a.SessionAffinity
+	if sa == nil {
+		return
+	}
+	if ab {
+		add("spec.analysis.sessionAffinity", "an A/B test (analysis.match with iterations) routes requests by its match, not by a cookie: remove sessionAffinity, or match")
+	}
+	switch {
+	case sa.CookieName == "":
+		add("spec.analysis.sessionAffinity.cookieName", "is required")
+	case !cookieToken(sa.CookieName):
+		add("spec.analysis.sessionAffinity.cookieName", "must be letters, digits and -._~, got %q", sa.CookieName)
+	}
+	switch {
+	case sa.PrimaryCookieName == "":
+	case !cookieToken(sa.PrimaryCookieName):
+		add("spec.analysis.sessionAffinity.primaryCookieName", "must be letters, digits and -._~, got %q", sa.PrimaryCookieName)
+	case sa.PrimaryCookieName == sa.CookieName:
+		add("spec.analysis.sessionAffinity.primaryCookieName", "must differ from cookieName %q", sa.CookieName)
+	}
+	if sa.MaxAge < 0 {
+		add("spec.analysis.sessionAffinity.maxAge", "must not be negative, got %d", sa.MaxAge)
+	}
+	if !oneOf(sa.SameSite, "", "Strict", "Lax", "None") {
+		add("spec.analysis.sessionAffinity.sameSite", "must be Strict, Lax or None, got %q", sa.SameSite)
+	}
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -58,6 +58,10 @@ func proposed(c *api.Canary, wait api.Status, obs Observation) Decision {
 		next.LastAppliedSpec = wait.Approval.Revision
 		next.TrackedConfigs = obs.TrackedConfigs
 		p.Events = []Event{evNewRevision(c)}
+	} else if a := c.Spec.Analysis; a.Strategy() == api.StrategyBlueGreen && !obs.NoRouter && wait.Iterations == a.Iterations {
+		// Blue/green switches all traffic to the canary before the copy.
+		next = routedToCanary(c, next)
+		p.Events = []Event{evRoutedToCanary(a)}
 	} else {
 		next.Phase = api.PhasePromoting
 		next.LastPromotedCommit = obs.Head

@@ -47,3 +47,12 @@ func evProvidersAvailable() Event { return info("all the metrics providers are a
 func evProvidersError(err string) Event {
 	return warning("Error checking metric providers: %s", err)
 }
+func evIteration(c *api.Canary, i, n int) Event {
+	return info("Advance %s canary iteration %d/%d", c.Key(), i, n)
+}
+func evStartMirroring() Event { return info("Start traffic mirroring") }
+
+// evMirrorStep is Flagger's log of the canary strategy's mirror step.
+func evMirrorStep(primary, canary int, mirrored bool) Event {
+	return info("Running mirror step %d/%d/%t", primary, canary, mirrored)
+}

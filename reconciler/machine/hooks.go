@@ -9,10 +9,12 @@ package machine
 //	rollback                  first on every tick of a rollout; one answering 2xx rolls back
 //	pre-rollout               on the tick that starts the analysis; a failure is a failed check
 //	rollout                   on every later tick, before the metrics; a failure is a failed check
-//	confirm-traffic-increase  before every step of phase Progressing, the promotion too; a
+//	confirm-traffic-increase  canary strategy: before every step of phase Progressing, the
+//	                          promotion too, but not the step after the mirror step; a
 //	                          failure waits, without a commit
-//	confirm-promotion         before the promotion; a failure waits in phase WaitingPromotion
-//	                          (one commit) while the analysis goes on
+//	confirm-promotion         before the promotion (blue/green: before routing all traffic to
+//	                          the canary, and again before the copy); a failure waits in
+//	                          phase WaitingPromotion (one commit) while the analysis goes on
 //
 // Post-rollout and event hooks change nothing: the caller calls them after
 // it pushed the transition.

@@ -31,12 +31,14 @@ type driver struct {
 	rev  string
 	log  []string
 	last Decision
+	// noRouter decides as for a provider without a router (kubernetes).
+	noRouter bool
 }
 
 func (d *driver) tick(checks []Check) Decision {
 	d.t.Helper()
 	d.now = d.now.Add(d.c.Spec.Analysis.Interval.Duration)
-	obs := Observation{Revision: d.rev, Head: "head-" + d.rev, Now: d.now}
+	obs := Observation{Revision: d.rev, Head: "head-" + d.rev, Now: d.now, NoRouter: d.noRouter}
 	dec := Decide(d.c, d.st, obs)
 	if dec.Need == NeedMetrics {
 		if checks == nil {

@@ -13,6 +13,10 @@ type Observation struct {
 	Head string
 	// Now is the time of the decision.
 	Now time.Time
+	// NoRouter is set for a provider without a router (kubernetes): the
+	// apex Service always selects the primary, the canary is tested through
+	// its own Service, and a release is blue/green.
+	NoRouter bool
 	// Request is the oldest pending manual request (`gitcanary promote|
 	// abort|pause|resume`), or nil.
 	Request *Request

@@ -63,13 +63,22 @@ var rules = []rule{
 	{"sync gate", applying, (*tick).syncGate},
 	{"promote: route traffic to the primary", []api.Phase{api.PhasePromoting}, (*tick).promoting},
 	{"complete the promotion", []api.Phase{api.PhaseFinalising}, (*tick).finalising},
-	// Pre-rollout hooks at weight 0, else rollout hooks and metric checks;
-	// a failure is a failed check.
+	// Pre-rollout hooks when no traffic reaches the canary yet, else
+	// rollout hooks and metric checks; a failure is a failed check.
 	{"analysis", analysing, (*tick).analysis},
-	// runCanary: confirm-traffic-increase, the next weight, or at the
-	// maximum weight confirm-promotion, the promotion approval and
-	// "Copying … template spec".
-	{"advance", analysing, (*tick).advance},
+	// The strategy's next step, in Flagger's order. runAB: the next
+	// iteration, or after the last one the promotion gate
+	// (confirm-promotion, the promotion approval) and "Copying … template
+	// spec".
+	{"advance: A/B testing", analysing, (*tick).advanceAB},
+	// runBlueGreen: the next iteration (mirroring from the first), or after
+	// the last one the promotion gate and "Routing all traffic to canary",
+	// then "Copying … template spec".
+	{"advance: blue/green", analysing, (*tick).advanceBlueGreen},
+	// runCanary: confirm-traffic-increase, the mirror step, the next
+	// weight, or at the maximum weight the promotion gate and "Copying …
+	// template spec".
+	{"advance: canary", analysing, (*tick).advance},
 }
 
 // Decide is gitcanary's state machine: given a canary, its status and what

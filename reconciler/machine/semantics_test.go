@@ -144,27 +144,39 @@ func TestEveryPhaseIsBounded(t *testing.T) {
 	for _, typ := range api.HookTypes {
 		hooks += fmt.Sprintf("      - name: %s\n        type: %s\n        url: http://lt/\n", typ, typ)
 	}
-	specs := map[string]string{
-		"plain":     "    stepWeight: 10\n    threshold: 3\n",
-		"hooks":     "    stepWeight: 10\n    threshold: 3\n" + hooks,
-		"sync gate": "    stepWeight: 10\n    threshold: 3\n  gitops:\n    syncGate:\n      type: commitStatus\n      context: kustomization/apps\n      timeout: 30s\n",
-		"promotion": "    stepWeight: 10\n    threshold: 3\n    stepWeightPromotion: 7\n",
-		"no revert": "    stepWeight: 10\n    threshold: 3\n" + hooks + "  gitops:\n    rollback:\n      revertTarget: false\n",
+	type spec struct {
+		analysis string
+		noRouter bool
+	}
+	const ab = "    iterations: 3\n    threshold: 3\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n"
+	specs := map[string]spec{
+		"plain":             {analysis: "    stepWeight: 10\n    threshold: 3\n"},
+		"hooks":             {analysis: "    stepWeight: 10\n    threshold: 3\n" + hooks},
+		"sync gate":         {analysis: "    stepWeight: 10\n    threshold: 3\n  gitops:\n    syncGate:\n      type: commitStatus\n      context: kustomization/apps\n      timeout: 30s\n"},
+		"promotion":         {analysis: "    stepWeight: 10\n    threshold: 3\n    stepWeightPromotion: 7\n"},
+		"no revert":         {analysis: "    stepWeight: 10\n    threshold: 3\n" + hooks + "  gitops:\n    rollback:\n      revertTarget: false\n"},
+		"canary mirror":     {analysis: "    stepWeight: 10\n    threshold: 3\n    mirror: true\n" + hooks},
+		"session affinity":  {analysis: "    stepWeight: 10\n    threshold: 3\n    sessionAffinity:\n      cookieName: c\n      primaryCookieName: p\n"},
+		"A/B":               {analysis: ab + hooks},
+		"A/B promotion":     {analysis: ab + "    stepWeightPromotion: 30\n"},
+		"blue/green":        {analysis: "    iterations: 3\n    threshold: 3\n" + hooks},
+		"blue/green mirror": {analysis: "    iterations: 3\n    threshold: 3\n    mirror: true\n    stepWeightPromotion: 25\n"},
+		"kubernetes":        {analysis: "    iterations: 3\n    threshold: 3\n" + hooks, noRouter: true},
 	}
 	gates := map[string]*Gate{"never open": {}, "failed": {Failed: true, Detail: "apply failed"}, "open": {Open: true, Since: t0}}
 	metrics := map[string][]Check{"pass": pass, "fail": fail, "none": {}}
 	hookAnswers := map[string]bool{"pass": true, "fail": false}
 	phases := []api.Phase{"", api.PhaseInitialized, api.PhaseWaiting, api.PhaseProgressing, api.PhaseWaitingPromotion,
 		api.PhasePromoting, api.PhaseFinalising, api.PhaseSucceeded, api.PhaseFailed}
-	for specName, spec := range specs {
+	for specName, sp := range specs {
 		for _, phase := range phases {
 			for gateName, gate := range gates {
 				for mName, checks := range metrics {
 					for hName, passed := range hookAnswers {
 						name := strings.Join([]string{specName, string(phase), gateName, mName, hName}, "/")
-						c := testCanary(t, spec)
-						st := api.Status{Phase: phase, CanaryWeight: 30, LastAppliedSpec: "v2", LastPromotedSpec: "v1",
-							LastPromotedCommit: "c1", LastTransitionTime: t0}
+						c := testCanary(t, sp.analysis)
+						st := api.Status{Phase: phase, CanaryWeight: 30, Iterations: 2, LastAppliedSpec: "v2", LastPromotedSpec: "v1",
+							LastPromotedCommit: "c1", LastTransitionTime: t0, Mirrored: strings.Contains(specName, "mirror")}
 						if phase == "" {
 							st = api.Status{}
 						}
@@ -173,7 +185,7 @@ func TestEveryPhaseIsBounded(t *testing.T) {
 						rev := "v2" // a rollback's revert puts the target back at v1
 						for i := 0; i < 500; i++ {
 							now = now.Add(15 * time.Second)
-							obs := Observation{Revision: rev, Head: "c9", Now: now}
+							obs := Observation{Revision: rev, Head: "c9", Now: now, NoRouter: sp.noRouter}
 							d := Decide(c, st, obs)
 							for round := 0; d.Need != NeedNothing; round++ {
 								if round > MaxRounds {
@@ -210,7 +222,8 @@ func TestEveryPhaseIsBounded(t *testing.T) {
 								t.Fatalf("%s: neither a commit nor a reason to wait: %+v", name, d)
 							}
 						}
-						// Init, a start, ten steps, three failed checks, a
+						// Init, a start, ten steps (or a mirror step, or
+						// iterations and the switch), three failed checks, a
 						// rollback or a promotion in fifteen steps: far less.
 						if commits > 40 {
 							t.Errorf("%s: %d commits in 500 ticks with nothing changing (ends in %s, failed %d)", name, commits, st.Phase, st.FailedChecks)

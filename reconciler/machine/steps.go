@@ -169,8 +169,14 @@ func (t *tick) threshold() (Decision, bool) {
 }
 
 // promoting routes traffic back to the freshly updated primary, all at once
-// or by stepWeightPromotion (runPromotionTrafficShift).
+// or by stepWeightPromotion (runPromotionTrafficShift). A provider without
+// a router has no traffic to route back: Flagger goes straight to
+// Finalising without an event, and gitcanary completes the promotion in
+// this commit.
 func (t *tick) promoting() (Decision, bool) {
+	if t.obs.NoRouter {
+		return t.finalising()
+	}
 	next := t.st
 	step := t.c.Spec.Analysis.StepWeightPromotion
 	if step > 0 && next.CanaryWeight > 0 {
@@ -196,11 +202,11 @@ func (t *tick) finalising() (Decision, bool) {
 }
 
 // analysis runs the checks of a tick: the pre-rollout hooks on the tick
-// that starts the analysis (no metrics at weight 0), else the rollout
-// hooks and the metrics. A failure is a failed check; on success the
+// that starts the analysis (no traffic reaches the canary yet: weight 0, no
+// iteration, no mirroring), else the rollout hooks and the metrics. A failure is a failed check; on success the
 // metric values go to the body of the next row's commit.
 func (t *tick) analysis() (Decision, bool) {
-	if t.st.CanaryWeight == 0 && t.st.Iterations == 0 {
+	if t.st.CanaryWeight == 0 && t.st.Iterations == 0 && !t.st.Mirrored {
 		out, ok := t.hooks(api.HookPreRollout)
 		if !ok {
 			return t.needHooks(api.HookPreRollout)
@@ -208,7 +214,7 @@ func (t *tick) analysis() (Decision, bool) {
 		if !out.Passed {
 			return t.failedCheck(out.Halt), true
 		}
-		t.starting = true
+		t.isStarting = true
 		return Decision{}, false
 	}
 	out, ok := t.hooks(api.HookRollout)
@@ -229,81 +235,4 @@ func (t *tick) analysis() (Decision, bool) {
 		}
 	}
 	return Decision{}, false
-}
-
-// advance takes the canary strategy's next step (runCanary): a closed
-// confirm-traffic-increase gate holds every step of phase Progressing, the
-// promotion too; below the maximum weight the weight goes up; at it the
-// confirm-promotion hooks and the promotion approval gate the copy of the
-// target to the primary.
-func (t *tick) advance() (Decision, bool) {
-	st := t.st
-	a := t.c.Spec.Analysis
-	if st.Phase != api.PhaseWaitingPromotion {
-		out, ok := t.hooks(api.HookConfirmTrafficIncrease)
-		if !ok {
-			return t.needHooks(api.HookConfirmTrafficIncrease)
-		}
-		if !out.Passed {
-			return t.wait(out.Halt), true
-		}
-	}
-	if st.CanaryWeight < a.MaxWeight {
-		next := st
-		next.Phase = api.PhaseProgressing
-		next.CanaryWeight = min(100, st.CanaryWeight+nextStepWeight(a, st.CanaryWeight))
-		events := []Event{evAdvance(t.c, next.CanaryWeight)}
-		if t.starting {
-			events = append([]Event{evStarting(t.c)}, events...)
-		}
-		return t.transition(next, t.analysed(), events...), true
-	}
-	out, ok := t.hooks(api.HookConfirmPromotion)
-	if !ok {
-		return t.needHooks(api.HookConfirmPromotion)
-	}
-	if !out.Passed {
-		if st.Phase == api.PhaseWaitingPromotion {
-			return t.wait(out.Halt), true
-		}
-		next := st
-		next.Phase = api.PhaseWaitingPromotion
-		return t.transition(next, t.analysed(), warning("%s", out.Halt)), true
-	}
-	if needsApproval(t.c, GatePromotion) {
-		return t.openGate(GatePromotion), true
-	}
-	return t.promote(evCopying(t.c)), true
-}
-
-// promote copies the target to the primary: phase Promoting.
-func (t *tick) promote(events ...Event) Decision {
-	next := t.st
-	next.Phase = api.PhasePromoting
-	next.LastPromotedCommit = t.obs.Head
-	d := t.transition(next, t.analysed(), events...)
-	d.CopyPrimary = true
-	return d
-}
-
-// nextStepWeight is Flagger's nextStepWeight: stepWeight when set (it wins
-// over stepWeights), else the distance to the next of stepWeights, never
-// past 100.
-func nextStepWeight(a *api.Analysis, current int) int {
-	if a.StepWeight > 0 || len(a.StepWeights) == 0 {
-		return a.StepWeight
-	}
-	maxStep := 100 - current
-	if maxStep == 0 {
-		return 1
-	}
-	if current == 0 {
-		return min(maxStep, a.StepWeights[0])
-	}
-	for i := 0; i < len(a.StepWeights)-1; i++ {
-		if a.StepWeights[i] == current {
-			return min(maxStep, a.StepWeights[i+1]-current)
-		}
-	}
-	return maxStep
 }

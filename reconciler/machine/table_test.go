@@ -24,6 +24,16 @@ func TestTransitions(t *testing.T) {
 		st.LastAppliedSpec = "v1"
 		return st
 	}
+	iterated := func(weight, iterations int) api.Status {
+		st := status(api.PhaseProgressing, weight, 0)
+		st.Iterations = iterations
+		return st
+	}
+	ab := func(c *api.Canary) {
+		c.Spec.Analysis.Iterations = 3
+		c.Spec.Analysis.Match = []any{map[string]any{"headers": map[string]any{"x-canary": map[string]any{"exact": "insider"}}}}
+	}
+	blueGreen := func(c *api.Canary) { c.Spec.Analysis.Iterations = 3 }
 	tests := []struct {
 		name   string
 		edit   func(c *api.Canary)
@@ -87,6 +97,20 @@ func TestTransitions(t *testing.T) {
 			edit:   func(c *api.Canary) { c.Spec.SkipAnalysis = true },
 			commit: true, phase: api.PhaseSucceeded, copyPrimary: true,
 			events: "Copying podinfo.test template spec to podinfo-primary.test | Promotion completed! Canary analysis was skipped for podinfo.test"},
+		{name: "A/B: the first iteration routes the matching requests to the canary", edit: ab, st: iterated(0, 0), rev: "v2", now: due,
+			commit: true, phase: api.PhaseProgressing, weight: 100, events: "Starting canary analysis for podinfo.test | Advance podinfo.test canary iteration 1/3"},
+		{name: "A/B: the next iteration is measured", edit: ab, st: iterated(100, 1), rev: "v2", now: due, needChecks: true},
+		{name: "A/B: after the last iteration, promote", edit: ab, st: iterated(100, 3), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhasePromoting, weight: 100, copyPrimary: true, events: "Copying podinfo.test template spec to podinfo-primary.test"},
+		{name: "blue/green: an iteration routes nothing to the canary", edit: blueGreen, st: iterated(0, 1), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhaseProgressing, events: "Advance podinfo.test canary iteration 2/3"},
+		{name: "blue/green: after the last iteration, all traffic to the canary", edit: blueGreen, st: iterated(0, 3), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhaseProgressing, weight: 100, events: "Routing all traffic to canary"},
+		{name: "blue/green: then promote", edit: blueGreen, st: iterated(100, 4), rev: "v2", now: due, checks: pass,
+			commit: true, phase: api.PhasePromoting, weight: 100, copyPrimary: true, events: "Copying podinfo.test template spec to podinfo-primary.test"},
+		{name: "blue/green: a failed check on all traffic rolls back on the next tick", edit: blueGreen, st: status(api.PhaseProgressing, 100, 2), rev: "v2", now: due,
+			commit: true, phase: api.PhaseFailed, failed: 2, revertTarget: true,
+			events: "Rolling back podinfo.test failed checks threshold reached 2 | Canary failed! Scaling down podinfo.test"},
 		{name: "suspended", st: status(api.PhaseProgressing, 20, 0), rev: "v3", now: due,
 			edit: func(c *api.Canary) { c.Spec.Suspend = true }},
 	}

@@ -14,14 +14,19 @@ type tick struct {
 	st   api.Status
 	obs  Observation
 	body []string
-	// starting is set on the tick that starts the analysis (weight 0):
-	// its commit opens with "Starting canary analysis".
-	starting bool
+	// isStarting is set on the tick that starts the analysis: its commit
+	// opens with "Starting canary analysis".
+	isStarting bool
 }
 
 // transition is a commit to status next about revision rev, with events.
 func (t *tick) transition(next api.Status, rev string, events ...Event) Decision {
 	next.LastTransitionTime = t.obs.Now.UTC().Truncate(time.Millisecond)
+	if next.Phase != api.PhaseProgressing && next.Phase != api.PhaseWaitingPromotion {
+		// Only an analysis mirrors: every other phase routes by weight.
+		next.Mirrored = false
+	}
+	next = t.affinity(next)
 	next, events = recordHooks(t.st, next, t.obs, events)
 	return Decision{Commit: true, Status: next, Revision: rev, Events: events, Body: slices.Clone(t.body)}
 }
@@ -87,6 +92,7 @@ func (t *tick) restarted() api.Status {
 	next := t.st
 	next.Phase = api.PhaseProgressing
 	next.CanaryWeight, next.FailedChecks, next.Iterations = 0, 0, 0
+	next.Mirrored = false
 	next.LastAppliedSpec = t.obs.Revision
 	next.TrackedConfigs = t.obs.TrackedConfigs
 	next.Approval = nil

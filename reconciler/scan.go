@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
@@ -39,6 +40,9 @@ type scanner struct {
 	catalog *notify.Catalog
 	// flux holds the Flux Kustomizations found by the last scan.
 	flux []*fluxKustomization
+	// sources holds the Flux sources a HelmRelease may name
+	// (HelmRepository, HelmChart, OCIRepository), found by the last scan.
+	sources []*yaml.RNode
 	// warn is told each warning of a Canary (a field gitcanary ignores)
 	// when its file is first read, not on every scan.
 	warn func(error)
@@ -49,6 +53,7 @@ type scanned struct {
 	templates []*analysis.MetricTemplate
 	providers []*notify.AlertProvider
 	flux      []*fluxKustomization
+	sources   []*yaml.RNode
 	configs   map[string]configMap // by namespace/name
 	err       error
 }
@@ -65,11 +70,12 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	var errs []error
 	var providers []*notify.AlertProvider
 	var flux []*fluxKustomization
+	var sources []*yaml.RNode
 	configs := map[string]configMap{}
 	tmpls := analysis.Templates{}
 	seen := make(map[plumbing.Hash]scanned, len(s.cache))
 	err := snap.Walk(func(p string, blob plumbing.Hash) error {
-		if !isYAML(p) || !s.inRoot(p) || isGenerated(p) {
+		if !isYAML(p) || !s.inRoot(p) || isGenerated(p) || inChartTemplates(snap, p) {
 			return nil
 		}
 		r, ok := s.cache[blob]
@@ -104,7 +110,11 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 				r.err = errors.Join(r.err, err)
 			}
 			r.configs = configMapData(p, data)
+			if bytes.Contains(data, []byte(helmSourceGroup)) {
+				r.sources = helmSources(data)
+			}
 		}
+		sources = append(sources, r.sources...)
 		for _, k := range r.flux {
 			k := *k // shared by every file with this blob
 			k.Source.Path = p
@@ -153,6 +163,7 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	s.cache = seen
 	resolveSubstituteFrom(flux, configs)
 	s.flux = flux
+	s.sources = sources
 	cat, err := notify.NewCatalog(providers...)
 	if err != nil {
 		errs = append(errs, err)
@@ -173,6 +184,21 @@ func isYAML(p string) bool {
 func isGenerated(p string) bool {
 	dir := path.Dir(path.Dir(p))
 	return path.Base(dir) == GeneratedDir
+}
+
+// inChartTemplates reports whether p is a template of a Helm chart (under
+// the templates folder of a directory holding Chart.yaml): Go templates,
+// not YAML, and what they render is read through the HelmRelease.
+func inChartTemplates(snap tree, p string) bool {
+	for dir := path.Dir(p); dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		if path.Base(dir) != "templates" {
+			continue
+		}
+		if _, ok := snap.BlobHash(path.Join(path.Dir(dir), "Chart.yaml")); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // appDir finds the nearest directory, from dir upwards, that holds a

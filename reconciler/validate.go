@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-logr/logr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
@@ -68,7 +70,7 @@ func Validate(dir, provider string, opts ...ValidateOption) ([]error, int, error
 			cfg.warn(w)
 		}
 		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
-		if err := r.dryRun(fsys, c, sc.flux); err != nil {
+		if err := r.dryRun(fsys, c, sc.flux, sc.sources); err != nil {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
 		}
 	}
@@ -87,7 +89,8 @@ func checkCanary(c *api.Canary, cat *notify.Catalog, tmpls analysis.TemplateLook
 // initialization (the generated component wired into the app, rendered
 // and checked) when it has no status yet, else the render check of its
 // current state. Nothing is written.
-func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomization) error {
+func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomization, sources []*yaml.RNode) error {
+	ctx := context.Background()
 	pb, err := postBuildFor(flux, c.Source.AppDir)
 	if err != nil {
 		return err
@@ -98,9 +101,13 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomiz
 		if err != nil {
 			return err
 		}
-		return r.renderCheck(nil, fsys, c, pb, st, nil)
+		ob, err := observe(ctx, nil, fsys, c, pb, sources)
+		if err != nil {
+			return err
+		}
+		return r.renderCheck(ctx, nil, fsys, c, ob, st, nil)
 	}
-	ob, err := observe(nil, fsys, c, pb)
+	ob, err := observe(ctx, nil, fsys, c, pb, sources)
 	if err != nil {
 		return err
 	}
@@ -109,11 +116,11 @@ func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomiz
 	if !d.Commit {
 		return nil // suspended: the pass does nothing either
 	}
-	changes, err := r.edits(nil, fsys, c, api.Status{}, ob, &d)
+	changes, err := r.edits(ctx, nil, fsys, c, api.Status{}, ob, &d)
 	if err != nil {
 		return err
 	}
-	return r.renderCheck(nil, fsys, c, pb, d.Status, changes)
+	return r.renderCheck(ctx, nil, fsys, c, ob, d.Status, changes)
 }
 
 // dirTree is a directory on disk read into memory, as a tree.

@@ -99,16 +99,12 @@ func TestUnsupportedFields(t *testing.T) {
 		reject         bool
 		want           string
 	}{
-		{"revertOnDeletion", "  service:", "  revertOnDeletion: true\n  service:", false,
-			"spec.revertOnDeletion: not supported, ignored: gitcanary does not act on a deleted Canary file"},
 		{"primaryReadyThreshold", "    stepWeight: 5", "    stepWeight: 5\n    primaryReadyThreshold: 50", false,
 			"spec.analysis.primaryReadyThreshold: not supported, ignored: gitcanary cannot see pods"},
 		{"canaryReadyThreshold", "    stepWeight: 5", "    stepWeight: 5\n    canaryReadyThreshold: 50", false,
 			"spec.analysis.canaryReadyThreshold: not supported, ignored"},
 		{"headless", "    port: 9898", "    port: 9898\n    headless: true", false, "spec.service.headless: not supported, ignored"},
 		{"trafficDistribution", "    port: 9898", "    port: 9898\n    trafficDistribution: PreferClose", false, "spec.service.trafficDistribution: not supported, ignored"},
-		{"primaryScalerQueries", "  service:", "  autoscalerRef:\n    apiVersion: keda.sh/v1alpha1\n    kind: ScaledObject\n    name: podinfo\n    primaryScalerQueries:\n      q: sum(rate(x[1m]))\n  service:", false,
-			"spec.autoscalerRef.primaryScalerQueries: not supported, ignored: KEDA ScaledObjects are not supported yet"},
 		{"status", "spec:", "status:\n  phase: Succeeded\nspec:", false, "status: not supported, ignored: gitcanary keeps a canary's status in its generated status.yaml"},
 		{"match without iterations", "    stepWeight: 5", "    stepWeight: 5\n    match:\n      - headers:\n          x-canary:\n            exact: insider", true,
 			"spec.analysis.match: not supported yet: routing only the matching requests to the canary (match without iterations) is not supported yet"},

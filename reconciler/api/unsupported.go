@@ -19,12 +19,10 @@ type unsupportedField struct {
 // unsupportedFields is the one list of fields gitcanary knows but does not
 // implement. An issue that implements one deletes its entry here.
 var unsupportedFields = []unsupportedField{
-	{Field: "spec.revertOnDeletion", Why: "gitcanary does not act on a deleted Canary file: remove its generated component and the components entry of the kustomization yourself"},
 	{Field: "spec.analysis.primaryReadyThreshold", Why: "gitcanary cannot see pods: spec.gitops.syncGate waits until the cluster has applied a step"},
 	{Field: "spec.analysis.canaryReadyThreshold", Why: "gitcanary cannot see pods: spec.gitops.syncGate waits until the cluster has applied a step"},
 	{Field: "spec.service.headless", Why: "the generated Services always get a cluster IP"},
 	{Field: "spec.service.trafficDistribution", Why: "the generated Services do not set trafficDistribution"},
-	{Field: "spec.autoscalerRef.primaryScalerQueries", Why: "KEDA ScaledObjects are not supported yet: the primary's autoscaler is a copy of a HorizontalPodAutoscaler"},
 	{Field: "status", Why: "gitcanary keeps a canary's status in its generated status.yaml"},
 	{Field: "spec.analysis.match", Reject: true, When: withoutIterations, Why: "routing only the matching requests to the canary (match without iterations) is not supported yet"},
 	{Field: "spec.analysis.mirror", Reject: true, Why: "traffic mirroring is not supported yet"},

@@ -1,0 +1,160 @@
+package reconciler
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gitcanary/gitcanary/fixtures"
+	"github.com/gitcanary/gitcanary/gitops"
+)
+
+// helmWorld is a config repository whose podinfo is a Flux HelmRelease of
+// the chart at charts/podinfo of the same repository (a GitRepository
+// source), as in Flagger's Helm docs: CI bumps values.image.tag.
+func helmWorld(t *testing.T) *world {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/helm-git")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "charts"), fixtures.Charts()); err != nil {
+		t.Fatal(err)
+	}
+	return newWorld(t, dir)
+}
+
+const helmRelease = app + "helmrelease.yaml"
+
+func bumpValues(w *world, from, to string) {
+	w.ciCommit("bump podinfo to "+to, func(dir string) {
+		replaceIn(w.t, dir, helmRelease, "tag: "+from+" # bumped by CI", "tag: "+to+" # bumped by CI")
+	})
+}
+
+func TestHelmReleaseFromGitIsPromotedAndRolledBack(t *testing.T) {
+	w := helmWorld(t)
+	if res := w.pass(0); res.Commits != 1 {
+		t.Fatalf("init: %d commits", res.Commits)
+	}
+	// Git keeps intent: the primary is a HelmRelease, not rendered output.
+	p := w.show("main", gen+"primary.yaml")
+	for _, want := range []string{"kind: HelmRelease", "name: podinfo-primary", "releaseName: podinfo-primary", "chart: ./charts/podinfo", "tag: 6.0.0", "message: hello"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("primary.yaml lacks %q:\n%s", want, p)
+		}
+	}
+	if strings.Contains(p, "kind: Deployment\n") && !strings.Contains(p, "patch:") {
+		t.Errorf("primary.yaml holds rendered output:\n%s", p)
+	}
+	patch := w.show("main", gen+"release-patch.yaml")
+	if !strings.Contains(patch, "/spec/replicas") || !strings.Contains(patch, "value: 0") {
+		t.Errorf("the user's HelmRelease is not scaled down by a post-renderer:\n%s", patch)
+	}
+
+	bumpValues(w, "6.0.0", "6.0.1")
+	w.setChecks(pass)
+	for range 8 {
+		w.pass(tick)
+	}
+	want := []string{
+		"podinfo app",
+		"Initialization done! podinfo.test",
+		"bump podinfo to 6.0.1",
+		"New revision detected! Scaling up podinfo.test",
+		"Starting canary analysis for podinfo.test",
+		"Advance podinfo.test canary weight 50",
+		"Copying podinfo.test template spec to podinfo-primary.test",
+		"Routing all traffic to primary",
+		"Promotion completed! Scaling down podinfo.test",
+	}
+	if got := w.subjects(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The promotion copies the values into the primary HelmRelease.
+	diff := gitRun(t, w.remote, "show", "--format=", "main~2", "--", gen+"primary.yaml")
+	if !strings.Contains(diff, "-      tag: 6.0.0") || !strings.Contains(diff, "+      tag: 6.0.1") {
+		t.Errorf("promotion commit does not bump the primary's values:\n%s", diff)
+	}
+	if p := w.show("main~3", gen+"primary.yaml"); !strings.Contains(p, "tag: 6.0.0") {
+		t.Errorf("primary changed before promotion:\n%s", p)
+	}
+
+	// A faulty version is rolled back: its values reverted in the user's
+	// file, comments kept.
+	bumpValues(w, "6.0.1", "6.0.2")
+	w.setChecks(fail)
+	for range 6 {
+		w.pass(tick)
+	}
+	got := w.subjects()
+	if last := got[len(got)-1]; last != "Rolling back podinfo.test failed checks threshold reached 2" {
+		t.Fatalf("history:\n%s", strings.Join(got, "\n"))
+	}
+	hr := w.show("main", helmRelease)
+	if !strings.Contains(hr, "tag: 6.0.1 # bumped by CI") || !strings.Contains(hr, "# podinfo, from the chart in this repository") {
+		t.Errorf("the values were not reverted with comments kept:\n%s", hr)
+	}
+	if files := gitRun(t, w.remote, "show", "--format=", "--name-only", "main"); !strings.Contains(files, helmRelease) {
+		t.Errorf("the rollback did not touch %s:\n%s", helmRelease, files)
+	}
+	if res := w.pass(tick); res.Commits != 0 {
+		t.Errorf("the reverted release started a canary")
+	}
+}
+
+// An app whose kustomization sets namePrefix (and namespace) passes
+// validate and rolls out through run: targetRef names the rendered
+// Deployment, and the generated objects come out with the prefix once.
+func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	replaceIn(t, dir, app+"kustomization.yaml", "namespace: test", "namespace: test\nnamePrefix: blue-")
+	replaceIn(t, dir, app+"canary.yaml", "    name: podinfo\n  service:", "    name: blue-podinfo\n  service:")
+	if errs, n, err := Validate(dir, "istio"); err != nil || len(errs) != 0 || n != 1 {
+		t.Fatalf("validate: %d canaries, %v, %v", n, errs, err)
+	}
+
+	w := newWorld(t, dir)
+	w.pass(0)
+	p := w.show("main", gen+"primary.yaml")
+	// Written without the prefix: the app's kustomization adds it.
+	if !strings.Contains(p, "name: podinfo-primary\n") || strings.Contains(p, "blue-blue-") {
+		t.Errorf("primary.yaml:\n%s", p)
+	}
+	bumpImage(w, "6.0.1")
+	w.setChecks(pass)
+	for range 12 {
+		w.pass(tick)
+	}
+	got := w.subjects()
+	if last := got[len(got)-1]; last != "Promotion completed! Scaling down podinfo.test" {
+		t.Fatalf("history:\n%s", strings.Join(got, "\n"))
+	}
+	if !strings.Contains(strings.Join(got, "\n"), "Copying podinfo.test template spec to blue-podinfo-primary.test") {
+		t.Errorf("history:\n%s", strings.Join(got, "\n"))
+	}
+	// What Flux applies: the rendered app has the primary, the router's
+	// Services and the canary scaled down, each named once with the prefix.
+	fsys := gitops.NewFS(nil)
+	for _, f := range strings.Split(gitRun(t, w.remote, "ls-tree", "-r", "--name-only", "main", app), "\n") {
+		fsys.Set(f, []byte(w.show("main", f)))
+	}
+	objs, err := gitops.Render(fsys, strings.TrimSuffix(app, "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, o := range objs {
+		names[o.GetKind()+"/"+o.GetName()] = true
+	}
+	for _, want := range []string{"Deployment/blue-podinfo", "Deployment/blue-podinfo-primary", "ConfigMap/blue-podinfo-config-primary",
+		"Service/blue-podinfo", "Service/blue-podinfo-primary", "Service/blue-podinfo-canary", "VirtualService/blue-podinfo"} {
+		if !names[want] {
+			t.Errorf("rendered app lacks %s: %v", want, names)
+		}
+	}
+}

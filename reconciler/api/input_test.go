@@ -99,6 +99,8 @@ func TestUnsupportedFields(t *testing.T) {
 		reject         bool
 		want           string
 	}{
+		{"revertOnDeletion", "  service:", "  revertOnDeletion: true\n  service:", false,
+			"spec.revertOnDeletion: not supported, ignored: gitcanary does not act on a deleted Canary file"},
 		{"primaryReadyThreshold", "    stepWeight: 5", "    stepWeight: 5\n    primaryReadyThreshold: 50", false,
 			"spec.analysis.primaryReadyThreshold: not supported, ignored: gitcanary cannot see pods"},
 		{"canaryReadyThreshold", "    stepWeight: 5", "    stepWeight: 5\n    canaryReadyThreshold: 50", false,

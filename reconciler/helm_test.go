@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gitcanary/gitcanary/fixtures"
+	"github.com/gitcanary/gitcanary/fixtures/helmrepo"
 	"github.com/gitcanary/gitcanary/gitops"
 )
 
@@ -156,5 +157,108 @@ func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
 		if !names[want] {
 			t.Errorf("rendered app lacks %s: %v", want, names)
 		}
+	}
+}
+
+// repoWorld is a config repository whose podinfo is a HelmRelease of the
+// chart a local Helm repository serves at 6.0.0, 6.0.1 and 6.1.0 (the
+// chart's image tag is its version), over HTTP or OCI; with operator, a
+// Helm Operator (helm.fluxcd.io/v1) HelmRelease of it.
+func repoWorld(t *testing.T, oci, operator bool) *world {
+	t.Helper()
+	var charts []helmrepo.Chart
+	for _, v := range []string{"6.0.0", "6.0.1", "6.1.0"} {
+		c, err := helmrepo.Package(fixtures.Charts(), "podinfo", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		charts = append(charts, c)
+	}
+	s, err := helmrepo.Start("127.0.0.1:0", charts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/helm-repo")); err != nil {
+		t.Fatal(err)
+	}
+	url := s.URL
+	if oci {
+		url = s.OCI
+		replaceIn(t, dir, "clusters/demo/sources.yaml", "url: URL", "type: oci\n  insecure: true\n  url: URL")
+	}
+	replaceIn(t, dir, "clusters/demo/sources.yaml", "URL", url)
+	op := filepath.Join(dir, app, "helmrelease-operator.yaml")
+	if operator {
+		replaceIn(t, dir, app+"helmrelease-operator.yaml", "URL", s.URL)
+		if err := os.Rename(op, filepath.Join(dir, helmRelease)); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.Remove(op); err != nil {
+		t.Fatal(err)
+	}
+	return newWorld(t, dir)
+}
+
+func bumpChart(w *world, from, to string) {
+	w.ciCommit("bump podinfo to "+to, func(dir string) {
+		replaceIn(w.t, dir, helmRelease, "version: "+from+" # bumped by CI", "version: "+to+" # bumped by CI")
+	})
+}
+
+// A chart version bump of a HelmRelease from a Helm repository (HTTP, OCI;
+// helm-controller's and Helm Operator's) is promoted: the primary pins the
+// promoted version with the values of valuesFrom inlined; a faulty version
+// is rolled back, the version reverted in the user's file.
+func TestHelmRepositoryReleaseIsPromotedAndRolledBack(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		oci, operator bool
+		primary       []string
+	}{
+		{"http", false, false, []string{"releaseName: podinfo-primary", "message: from valuesFrom", "replicaCount: 3", "team", "$patch: delete"}},
+		{"oci", true, false, []string{"releaseName: podinfo-primary", "message: from valuesFrom"}},
+		{"helm operator", false, true, []string{"apiVersion: helm.fluxcd.io/v1", "releaseName: podinfo-primary", "fullnameOverride: podinfo-primary"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := repoWorld(t, tt.oci, tt.operator)
+			if res := w.pass(0); res.Commits != 1 {
+				t.Fatalf("init: %d commits", res.Commits)
+			}
+			p := w.show("main", gen+"primary.yaml")
+			for _, want := range append(tt.primary, "version: 6.0.0") {
+				if !strings.Contains(p, want) {
+					t.Errorf("primary.yaml lacks %q:\n%s", want, p)
+				}
+			}
+			bumpChart(w, "6.0.0", "6.0.1")
+			w.setChecks(pass)
+			for range 8 {
+				w.pass(tick)
+			}
+			got := w.subjects()
+			if last := got[len(got)-1]; last != "Promotion completed! Scaling down podinfo.test" {
+				t.Fatalf("history:\n%s", strings.Join(got, "\n"))
+			}
+			if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "version: 6.0.1") {
+				t.Errorf("the primary does not pin the promoted version:\n%s", p)
+			}
+			bumpChart(w, "6.0.1", "6.1.0")
+			w.setChecks(fail)
+			for range 6 {
+				w.pass(tick)
+			}
+			got = w.subjects()
+			if last := got[len(got)-1]; last != "Rolling back podinfo.test failed checks threshold reached 2" {
+				t.Fatalf("history:\n%s", strings.Join(got, "\n"))
+			}
+			if hr := w.show("main", helmRelease); !strings.Contains(hr, "version: 6.0.1 # bumped by CI") {
+				t.Errorf("the chart version was not reverted:\n%s", hr)
+			}
+			if res := w.pass(tick); res.Commits != 0 {
+				t.Errorf("the reverted release started a canary")
+			}
+		})
 	}
 }

@@ -210,7 +210,7 @@ func valuesData(env HelmEnv, kind, ns, name, key string) (string, bool, error) {
 		if kind == "Secret" {
 			b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v.YNode().Value))
 			if err != nil {
-				return "", false, fmt.Errorf("Secret %s/%s: data.%s is not base64", ns, name, key)
+				return "", false, fmt.Errorf("data.%s of Secret %s/%s is not base64", key, ns, name)
 			}
 			return string(b), true, nil
 		}

@@ -9,12 +9,20 @@ import (
 	"github.com/gitcanary/gitcanary/fixtures"
 	"github.com/gitcanary/gitcanary/fixtures/helmrepo"
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/machine"
 )
 
 // helmWorld is a config repository whose podinfo is a Flux HelmRelease of
 // the chart at charts/podinfo of the same repository (a GitRepository
 // source), as in Flagger's Helm docs: CI bumps values.image.tag.
 func helmWorld(t *testing.T) *world {
+	t.Helper()
+	return newWorld(t, helmGitDir(t))
+}
+
+// helmGitDir is a copy of testdata/helm-git with the chart at
+// charts/podinfo.
+func helmGitDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("testdata/helm-git")); err != nil {
@@ -23,8 +31,28 @@ func helmWorld(t *testing.T) *world {
 	if err := os.CopyFS(filepath.Join(dir, "charts"), fixtures.Charts()); err != nil {
 		t.Fatal(err)
 	}
-	return newWorld(t, dir)
+	return dir
 }
+
+// runTo runs passes with the checks given and fails unless the last commit
+// has the subject last; it returns the history.
+func (w *world) runTo(checks []machine.Check, passes int, last string) []string {
+	w.t.Helper()
+	w.setChecks(checks)
+	for range passes {
+		w.pass(tick)
+	}
+	got := w.subjects()
+	if got[len(got)-1] != last {
+		w.t.Fatalf("history:\n%s\nwant last: %s", strings.Join(got, "\n"), last)
+	}
+	return got
+}
+
+const (
+	promoted   = "Promotion completed! Scaling down podinfo.test"
+	rolledBack = "Rolling back podinfo.test failed checks threshold reached 2"
+)
 
 const helmRelease = app + "helmrelease.yaml"
 
@@ -85,14 +113,7 @@ func TestHelmReleaseFromGitIsPromotedAndRolledBack(t *testing.T) {
 	// A faulty version is rolled back: its values reverted in the user's
 	// file, comments kept.
 	bumpValues(w, "6.0.1", "6.0.2")
-	w.setChecks(fail)
-	for range 6 {
-		w.pass(tick)
-	}
-	got := w.subjects()
-	if last := got[len(got)-1]; last != "Rolling back podinfo.test failed checks threshold reached 2" {
-		t.Fatalf("history:\n%s", strings.Join(got, "\n"))
-	}
+	w.runTo(fail, 6, rolledBack)
 	hr := w.show("main", helmRelease)
 	if !strings.Contains(hr, "tag: 6.0.1 # bumped by CI") || !strings.Contains(hr, "# podinfo, from the chart in this repository") {
 		t.Errorf("the values were not reverted with comments kept:\n%s", hr)
@@ -127,14 +148,7 @@ func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
 		t.Errorf("primary.yaml:\n%s", p)
 	}
 	bumpImage(w, "6.0.1")
-	w.setChecks(pass)
-	for range 12 {
-		w.pass(tick)
-	}
-	got := w.subjects()
-	if last := got[len(got)-1]; last != "Promotion completed! Scaling down podinfo.test" {
-		t.Fatalf("history:\n%s", strings.Join(got, "\n"))
-	}
+	got := w.runTo(pass, 12, promoted)
 	if !strings.Contains(strings.Join(got, "\n"), "Copying podinfo.test template spec to blue-podinfo-primary.test") {
 		t.Errorf("history:\n%s", strings.Join(got, "\n"))
 	}
@@ -233,26 +247,12 @@ func TestHelmRepositoryReleaseIsPromotedAndRolledBack(t *testing.T) {
 				}
 			}
 			bumpChart(w, "6.0.0", "6.0.1")
-			w.setChecks(pass)
-			for range 8 {
-				w.pass(tick)
-			}
-			got := w.subjects()
-			if last := got[len(got)-1]; last != "Promotion completed! Scaling down podinfo.test" {
-				t.Fatalf("history:\n%s", strings.Join(got, "\n"))
-			}
+			w.runTo(pass, 8, promoted)
 			if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "version: 6.0.1") {
 				t.Errorf("the primary does not pin the promoted version:\n%s", p)
 			}
 			bumpChart(w, "6.0.1", "6.1.0")
-			w.setChecks(fail)
-			for range 6 {
-				w.pass(tick)
-			}
-			got = w.subjects()
-			if last := got[len(got)-1]; last != "Rolling back podinfo.test failed checks threshold reached 2" {
-				t.Fatalf("history:\n%s", strings.Join(got, "\n"))
-			}
+			w.runTo(fail, 6, rolledBack)
 			if hr := w.show("main", helmRelease); !strings.Contains(hr, "version: 6.0.1 # bumped by CI") {
 				t.Errorf("the chart version was not reverted:\n%s", hr)
 			}
@@ -260,5 +260,36 @@ func TestHelmRepositoryReleaseIsPromotedAndRolledBack(t *testing.T) {
 				t.Errorf("the reverted release started a canary")
 			}
 		})
+	}
+}
+
+// A chart that carries its Canary (templates/canary.yaml, turned on by the
+// HelmRelease's values, as in Flagger's "Canaries with Helm charts and
+// GitOps" tutorial): the Canary is found in what the HelmRelease renders,
+// kept out of what Flux applies, and the release is canaried.
+func TestCanaryCarriedByTheChart(t *testing.T) {
+	dir := helmGitDir(t)
+	if err := os.Remove(filepath.Join(dir, app, "canary.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	replaceIn(t, dir, helmRelease, "    ui:\n", "    canary:\n      enabled: true\n    ui:\n")
+	if errs, n, err := Validate(dir, "istio"); err != nil || len(errs) != 0 || n != 1 {
+		t.Fatalf("validate: %d canaries, %v, %v", n, errs, err)
+	}
+	w := newWorld(t, dir)
+	if res := w.pass(0); res.Commits != 1 {
+		t.Fatalf("init: %d commits", res.Commits)
+	}
+	// What Flux applies holds no Canary: the component's post-renderer
+	// deletes it from the user's release, and the primary's from its own.
+	for _, f := range []string{"release-patch.yaml", "primary.yaml"} {
+		if p := w.show("main", gen+f); !strings.Contains(p, "kind: Canary") || !strings.Contains(p, "$patch: delete") {
+			t.Errorf("%s does not delete the chart's Canary:\n%s", f, p)
+		}
+	}
+	bumpValues(w, "6.0.0", "6.0.1")
+	w.runTo(pass, 8, promoted)
+	if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "tag: 6.0.1") {
+		t.Errorf("primary not promoted:\n%s", p)
 	}
 }

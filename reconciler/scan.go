@@ -54,8 +54,10 @@ type scanned struct {
 	providers []*notify.AlertProvider
 	flux      []*fluxKustomization
 	sources   []*yaml.RNode
-	configs   map[string]configMap // by namespace/name
-	err       error
+	// releases are the names of the HelmReleases the file holds.
+	releases []string
+	configs  map[string]configMap // by namespace/name
+	err      error
 }
 
 func newScanner(root, provider string) *scanner {
@@ -71,6 +73,7 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	var providers []*notify.AlertProvider
 	var flux []*fluxKustomization
 	var sources []*yaml.RNode
+	releases := map[string][]string{} // HelmRelease names by file
 	configs := map[string]configMap{}
 	tmpls := analysis.Templates{}
 	seen := make(map[plumbing.Hash]scanned, len(s.cache))
@@ -113,6 +116,12 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 			if bytes.Contains(data, []byte(helmSourceGroup)) {
 				r.sources = helmSources(data)
 			}
+			if bytes.Contains(data, []byte(templates.KindHelmRelease)) {
+				r.releases = helmReleases(data)
+			}
+		}
+		if len(r.releases) > 0 {
+			releases[p] = r.releases
 		}
 		sources = append(sources, r.sources...)
 		for _, k := range r.flux {
@@ -141,19 +150,11 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		for _, c := range r.canaries {
 			c := *c // the cached value is shared by every file with this blob
 			c.Source.Path = p
-			if bad := templates.Check(&c); len(bad) > 0 {
-				for _, e := range bad {
-					errs = append(errs, e)
-				}
-				continue
+			if c, err := place(snap, &c); err != nil {
+				errs = append(errs, err...)
+			} else {
+				out = append(out, c)
 			}
-			dir, ok := appDir(snap, path.Dir(p))
-			if !ok {
-				errs = append(errs, &api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Msg: "no kustomization.yaml in its directory or any parent: gitcanary needs the app's kustomization to wire its component into"})
-				continue
-			}
-			c.Source.AppDir = dir
-			out = append(out, &c)
 		}
 		return nil
 	})
@@ -164,12 +165,32 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	resolveSubstituteFrom(flux, configs)
 	s.flux = flux
 	s.sources = sources
+	chart, cerrs := s.chartCanaries(snap, releases)
+	out, errs = append(out, chart...), append(errs, cerrs...)
 	cat, err := notify.NewCatalog(providers...)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	s.catalog = cat
 	return out, tmpls, errs
+}
+
+// place checks a Canary read from c.Source.Path and finds its app
+// directory.
+func place(snap tree, c *api.Canary) (*api.Canary, []error) {
+	if bad := templates.Check(c); len(bad) > 0 {
+		errs := make([]error, 0, len(bad))
+		for _, e := range bad {
+			errs = append(errs, e)
+		}
+		return nil, errs
+	}
+	dir, ok := appDir(snap, path.Dir(c.Source.Path))
+	if !ok {
+		return nil, []error{&api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Msg: "no kustomization.yaml in its directory or any parent: gitcanary needs the app's kustomization to wire its component into"}}
+	}
+	c.Source.AppDir = dir
+	return c, nil
 }
 
 func (s *scanner) inRoot(p string) bool {

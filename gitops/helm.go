@@ -17,6 +17,7 @@ import (
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -56,6 +57,22 @@ func IsHelmSource(o *yaml.RNode) bool {
 		return group(o) == sourceGroup
 	}
 	return false
+}
+
+// ReadHelmSources returns the Flux sources a HelmRelease may name (see
+// IsHelmSource) among a file's documents; none when it is not YAML.
+func ReadHelmSources(data []byte) []*yaml.RNode {
+	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return nil
+	}
+	var out []*yaml.RNode
+	for _, d := range docs {
+		if IsHelmSource(d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func group(o *yaml.RNode) string {

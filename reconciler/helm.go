@@ -21,22 +21,6 @@ import (
 // helmSourceGroup is the API group of Flux's sources.
 const helmSourceGroup = "source.toolkit.fluxcd.io/"
 
-// helmSources returns the Flux sources a HelmRelease may name
-// (HelmRepository, HelmChart, OCIRepository, GitRepository) in a file.
-func helmSources(data []byte) []*yaml.RNode {
-	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
-	if err != nil {
-		return nil
-	}
-	var out []*yaml.RNode
-	for _, d := range docs {
-		if gitops.IsHelmSource(d) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // helmEnv is where the HelmReleases of an app find their charts and
 // values: the repository and the app's objects, with the Flux sources of
 // the whole repository.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
+	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/templates"
 )
@@ -114,7 +115,7 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 			}
 			r.configs = configMapData(p, data)
 			if bytes.Contains(data, []byte(helmSourceGroup)) {
-				r.sources = helmSources(data)
+				r.sources = gitops.ReadHelmSources(data)
 			}
 			if bytes.Contains(data, []byte(templates.KindHelmRelease)) {
 				r.releases = helmReleases(data)

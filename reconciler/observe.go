@@ -25,6 +25,18 @@ type observed struct {
 	// sources are the Flux sources of the repository its HelmReleases may
 	// name.
 	sources []*yaml.RNode
+	// encrypted names the SOPS-encrypted Secrets the target references:
+	// never copied, and their changes are not canaried.
+	encrypted []string
+}
+
+// encryptedSecrets names the SOPS-encrypted Secrets the target references
+// ("Secret name"); none for a nil observation.
+func (ob *observed) encryptedSecrets() []string {
+	if ob == nil {
+		return nil
+	}
+	return ob.encrypted
 }
 
 // componentDir is the generated folder of a canary.
@@ -97,6 +109,15 @@ func observe(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api
 	}
 	if ob.in.Configs, err = templates.ReferencedConfigs(ob.in.Target, inNamespace(objs, ns)); err != nil {
 		return nil, err
+	}
+	refs, err := templates.TrackedConfigs(ob.in.Target)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if o := findObject(objs, r.Kind, r.Name, ns); o != nil && templates.Encrypted(o) {
+			ob.encrypted = append(ob.encrypted, r.Kind+" "+r.Name)
+		}
 	}
 	ob.in.Apex = findObject(objs, "Service", c.Spec.Service.Name, ns)
 	if a := c.Spec.AutoscalerRef; a != nil {

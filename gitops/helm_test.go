@@ -3,7 +3,6 @@ package gitops
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -37,16 +36,12 @@ func chartServer(t *testing.T, versions ...string) *helmrepo.Server {
 func repoWithChart(t *testing.T) *FS {
 	t.Helper()
 	f := NewFS(nil)
-	err := fs.WalkDir(fixtures.Charts(), "podinfo", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fixtures.Charts(), p)
-		f.Set("charts/"+p, data)
-		return err
-	})
+	chart, err := fixtures.ChartFiles("podinfo")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for p, data := range chart {
+		f.Set(p, data)
 	}
 	return f
 }

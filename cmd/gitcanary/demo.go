@@ -13,7 +13,7 @@ import (
 )
 
 func newDemoCommand() *cobra.Command {
-	var plain, keep bool
+	var plain, keep, helm bool
 	var prometheus, metricsAddr, provider string
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -23,11 +23,12 @@ cluster (a Flux stand-in that renders the repo with kustomize, podinfo-like work
 that splits load by the router objects' weights and records each provider's telemetry), an
 embedded PromQL engine scraping it, and the real gitcanary reconcile loop. Then it plays CI: a
 healthy release is promoted, a faulty one is rolled back and reverted in Git, a fixed one is
-promoted. --provider picks the sample app's provider (Istio by default).`,
+promoted. --provider picks the sample app's provider (Istio by default); --helm makes the app a
+Flux HelmRelease of a chart kept in the config repository, whose values CI bumps.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider}
+			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider, Helm: helm}
 			if prometheus != "" {
 				// A real Prometheus scrapes the mesh at --metrics-addr.
 				opts.MetricsAddr = metricsAddr
@@ -45,6 +46,7 @@ promoted. --provider picks the sample app's provider (Istio by default).`,
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the config repository to look around afterwards, and serve the UI until Ctrl-C")
 	cmd.Flags().StringVar(&prometheus, "prometheus", "", "query this Prometheus instead of the embedded engine; it must scrape --metrics-addr")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9797", "where the simulated mesh serves /metrics when --prometheus is set")
+	cmd.Flags().BoolVar(&helm, "helm", false, "the app is a Flux HelmRelease of a chart in the config repository: CI bumps its values.image.tag")
 	cmd.Flags().StringVar(&provider, "provider", fixtures.DefaultProvider, "provider of the sample app's Canary: "+strings.Join(fixtures.SampleProviders(), ", "))
 	return cmd
 }

@@ -1,10 +1,14 @@
 package reconciler
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/fixtures"
 	"github.com/gitcanary/gitcanary/fixtures/helmrepo"
@@ -154,14 +158,7 @@ func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
 	}
 	// What Flux applies: the rendered app has the primary, the router's
 	// Services and the canary scaled down, each named once with the prefix.
-	fsys := gitops.NewFS(nil)
-	for _, f := range strings.Split(gitRun(t, w.remote, "ls-tree", "-r", "--name-only", "main", app), "\n") {
-		fsys.Set(f, []byte(w.show("main", f)))
-	}
-	objs, err := gitops.Render(fsys, strings.TrimSuffix(app, "/"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := w.applied("main")
 	names := map[string]bool{}
 	for _, o := range objs {
 		names[o.GetKind()+"/"+o.GetName()] = true
@@ -264,15 +261,16 @@ func TestHelmRepositoryReleaseIsPromotedAndRolledBack(t *testing.T) {
 }
 
 // A chart that carries its Canary (templates/canary.yaml, turned on by the
-// HelmRelease's values, as in Flagger's "Canaries with Helm charts and
-// GitOps" tutorial): the Canary is found in what the HelmRelease renders,
-// kept out of what Flux applies, and the release is canaried.
+// HelmRelease's values), as in Flagger's "Canaries with Helm charts and
+// GitOps" tutorial (Istio, an HPA, a ConfigMap change canaried): the Canary
+// is found in what the HelmRelease renders, kept out of what Flux applies,
+// and a values change that only reaches the ConfigMap is a release.
 func TestCanaryCarriedByTheChart(t *testing.T) {
 	dir := helmGitDir(t)
 	if err := os.Remove(filepath.Join(dir, app, "canary.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	replaceIn(t, dir, helmRelease, "    ui:\n", "    canary:\n      enabled: true\n    ui:\n")
+	replaceIn(t, dir, helmRelease, "    ui:\n", "    canary:\n      enabled: true\n    hpa:\n      enabled: true\n    ui:\n")
 	if errs, n, err := Validate(dir, "istio"); err != nil || len(errs) != 0 || n != 1 {
 		t.Fatalf("validate: %d canaries, %v, %v", n, errs, err)
 	}
@@ -287,9 +285,58 @@ func TestCanaryCarriedByTheChart(t *testing.T) {
 			t.Errorf("%s does not delete the chart's Canary:\n%s", f, p)
 		}
 	}
-	bumpValues(w, "6.0.0", "6.0.1")
-	w.runTo(pass, 8, promoted)
-	if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "tag: 6.0.1") {
+	// The primary release's HPA and ConfigMap are its own.
+	p := w.show("main", gen+"primary.yaml")
+	for _, want := range []string{"kind: HorizontalPodAutoscaler", "value: podinfo-primary", "value: podinfo-config-primary"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("primary.yaml lacks %q:\n%s", want, p)
+		}
+	}
+	// A values change that reaches only the ConfigMap is canaried.
+	w.ciCommit("change podinfo's message", func(dir string) {
+		replaceIn(t, dir, helmRelease, "message: hello", "message: hello again")
+	})
+	got := w.runTo(pass, 8, promoted)
+	if !slices.Contains(got, "New revision detected! Scaling up podinfo.test") {
+		t.Errorf("the ConfigMap change was not canaried:\n%s", strings.Join(got, "\n"))
+	}
+	if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "message: hello again") {
 		t.Errorf("primary not promoted:\n%s", p)
 	}
+	// What helm-controller installs of both releases: the primary's pods
+	// read the primary's ConfigMap, the canary holds no pods, no Canary.
+	objs := w.applied("main")
+	dep := findObject(objs, "Deployment", "podinfo-primary", "test")
+	if dep == nil || !strings.Contains(dep.MustString(), "name: podinfo-config-primary") {
+		t.Fatalf("the primary Deployment does not read podinfo-config-primary:\n%v", dep)
+	}
+	if cm := findObject(objs, "ConfigMap", "podinfo-config-primary", "test"); cm == nil || !strings.Contains(cm.MustString(), "hello again") {
+		t.Errorf("the primary's ConfigMap: %v", cm)
+	}
+	if c := findObject(objs, "Deployment", "podinfo", "test"); c == nil || !strings.Contains(c.MustString(), "replicas: 0") {
+		t.Errorf("the canary is not scaled down: %v", c)
+	}
+	for _, o := range objs {
+		if o.GetKind() == "Canary" {
+			t.Errorf("Flux would apply Canary %s", o.GetName())
+		}
+	}
+}
+
+// applied renders the app at rev as Flux applies it: kustomize, then each
+// HelmRelease installed as helm-controller would.
+func (w *world) applied(rev string) []*yaml.RNode {
+	w.t.Helper()
+	fsys := gitops.NewFS(nil)
+	for _, f := range strings.Split(gitRun(w.t, w.remote, "ls-tree", "-r", "--name-only", rev), "\n") {
+		fsys.Set(f, []byte(w.show(rev, f)))
+	}
+	objs, err := gitops.Render(fsys, strings.TrimSuffix(app, "/"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if objs, err = expandReleases(context.Background(), helmEnv(fsys, objs, nil), objs); err != nil {
+		w.t.Fatal(err)
+	}
+	return objs
 }

@@ -202,7 +202,13 @@ func primaryPatches(in Input, n names, objs []*yaml.RNode) ([]*yaml.Node, error)
 				op("add", "/spec/template/metadata/labels/"+pointer(n.labelKey), value),
 			))
 		case isConfig[id]:
-			out = append(out, jsonPatch(o, op("replace", "/metadata/name", o.GetName()+"-primary")))
+			// Named after the canary's config, as Flagger names copies:
+			// podinfo-config-primary, not podinfo-primary-config-primary.
+			name := o.GetName()
+			if c := strings.Replace(name, in.Release.Name+"-primary", in.Release.Name, 1); canary[o.GetKind()+"/"+c] {
+				name = c
+			}
+			out = append(out, jsonPatch(o, op("replace", "/metadata/name", name+"-primary")))
 		case o.GetKind() == scaler:
 			ops := []*yaml.Node{op("replace", "/metadata/name", in.Canary.Spec.AutoscalerRef.Name+"-primary")}
 			if scaler != "HorizontalPodAutoscaler" {

@@ -184,7 +184,7 @@ func verifyRender(objs []*yaml.RNode, in templates.Input, st api.Status) error {
 	if want := scaledDown(st); isZero != want {
 		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, isZero, want)
 	}
-	return templates.CheckRouting(objs, c, routing(st))
+	return templates.CheckRouting(templates.RoutingView(in, objs), c, routing(st))
 }
 
 // maxPromotedLog bounds the history searched for a promoted commit.

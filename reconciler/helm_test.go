@@ -130,47 +130,6 @@ func TestHelmReleaseFromGitIsPromotedAndRolledBack(t *testing.T) {
 	}
 }
 
-// An app whose kustomization sets namePrefix (and namespace) passes
-// validate and rolls out through run: targetRef names the rendered
-// Deployment, and the generated objects come out with the prefix once.
-func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
-		t.Fatal(err)
-	}
-	replaceIn(t, dir, app+"kustomization.yaml", "namespace: test", "namespace: test\nnamePrefix: blue-")
-	replaceIn(t, dir, app+"canary.yaml", "    name: podinfo\n  service:", "    name: blue-podinfo\n  service:")
-	if errs, n, err := Validate(dir, "istio"); err != nil || len(errs) != 0 || n != 1 {
-		t.Fatalf("validate: %d canaries, %v, %v", n, errs, err)
-	}
-
-	w := newWorld(t, dir)
-	w.pass(0)
-	p := w.show("main", gen+"primary.yaml")
-	// Written without the prefix: the app's kustomization adds it.
-	if !strings.Contains(p, "name: podinfo-primary\n") || strings.Contains(p, "blue-blue-") {
-		t.Errorf("primary.yaml:\n%s", p)
-	}
-	bumpImage(w, "6.0.1")
-	got := w.runTo(pass, 12, promoted)
-	if !strings.Contains(strings.Join(got, "\n"), "Copying podinfo.test template spec to blue-podinfo-primary.test") {
-		t.Errorf("history:\n%s", strings.Join(got, "\n"))
-	}
-	// What Flux applies: the rendered app has the primary, the router's
-	// Services and the canary scaled down, each named once with the prefix.
-	objs := w.applied("main")
-	names := map[string]bool{}
-	for _, o := range objs {
-		names[o.GetKind()+"/"+o.GetName()] = true
-	}
-	for _, want := range []string{"Deployment/blue-podinfo", "Deployment/blue-podinfo-primary", "ConfigMap/blue-podinfo-config-primary",
-		"Service/blue-podinfo", "Service/blue-podinfo-primary", "Service/blue-podinfo-canary", "VirtualService/blue-podinfo"} {
-		if !names[want] {
-			t.Errorf("rendered app lacks %s: %v", want, names)
-		}
-	}
-}
-
 // repoWorld is a config repository whose podinfo is a HelmRelease of the
 // chart a local Helm repository serves at 6.0.0, 6.0.1 and 6.1.0 (the
 // chart's image tag is its version), over HTTP or OCI; with operator, a

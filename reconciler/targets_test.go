@@ -3,6 +3,7 @@ package reconciler
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,66 @@ func TestKEDAScaledObjectThroughRun(t *testing.T) {
 	}
 	if ls := gitRun(t, w.remote, "ls-tree", "--name-only", "main", gen); !strings.Contains(ls, "scaler-pause.yaml") {
 		t.Errorf("the canary's ScaledObject is not paused after the promotion: %s", ls)
+	}
+}
+
+// Apps whose kustomization sets namePrefix, nameSuffix, namespace and
+// commonLabels pass validate and roll out through run: targetRef names the
+// rendered Deployment, and the generated objects come out named once with
+// the prefix and suffix (the suffix last, as <target>-primary<suffix>),
+// with the common labels, and the canary scaled down.
+func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
+	for _, tt := range []struct {
+		name, kustomize, prefix, suffix string
+	}{
+		{"namePrefix", "namePrefix: blue-", "blue-", ""},
+		{"nameSuffix and commonLabels", "nameSuffix: -v1\ncommonLabels:\n  team: blue", "", "-v1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			name := func(s string) string { return tt.prefix + s + tt.suffix }
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+				t.Fatal(err)
+			}
+			replaceIn(t, dir, app+"kustomization.yaml", "namespace: test", "namespace: test\n"+tt.kustomize)
+			replaceIn(t, dir, app+"canary.yaml", "    name: podinfo\n  service:", "    name: "+name("podinfo")+"\n  service:")
+			if errs, n, err := Validate(dir, "istio"); err != nil || len(errs) != 0 || n != 1 {
+				t.Fatalf("validate: %d canaries, %v, %v", n, errs, err)
+			}
+			w := newWorld(t, dir)
+			w.pass(0)
+			// Written without the prefix and suffix: the app's
+			// kustomization adds them.
+			if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "name: podinfo-primary\n") {
+				t.Errorf("primary.yaml:\n%s", p)
+			}
+			bumpImage(w, "6.0.1")
+			got := w.runTo(pass, 12, promoted)
+			// The machine names the primary <target>-primary in its
+			// subjects, the suffix not last (podinfo-v1-primary).
+			if !slices.Contains(got, "Copying podinfo.test template spec to "+tt.prefix+"podinfo"+tt.suffix+"-primary.test") {
+				t.Errorf("history:\n%s", strings.Join(got, "\n"))
+			}
+			// What Flux applies.
+			objs := w.applied("main")
+			for _, want := range []string{"Deployment/podinfo", "Deployment/podinfo-primary", "ConfigMap/podinfo-config-primary",
+				"Service/podinfo", "Service/podinfo-primary", "Service/podinfo-canary", "VirtualService/podinfo"} {
+				kind, n, _ := strings.Cut(want, "/")
+				o := findObject(objs, kind, name(n), "test")
+				if o == nil {
+					t.Errorf("rendered app lacks %s %s", kind, name(n))
+					continue
+				}
+				if tt.suffix != "" && o.GetLabels()["team"] != "blue" {
+					t.Errorf("%s %s lacks the common label", kind, o.GetName())
+				}
+			}
+			if d := findObject(objs, "Deployment", name("podinfo"), "test"); d == nil || !strings.Contains(d.MustString(), "replicas: 0") {
+				t.Errorf("the canary is not scaled down")
+			}
+			if s := findObject(objs, "Service", name("podinfo-primary"), "test"); s == nil || !strings.Contains(s.MustString(), "app: podinfo-primary") {
+				t.Errorf("the primary Service does not select the primary's pods: %v", s)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"strings"
@@ -115,5 +116,44 @@ func localize(g Naming, docs []*yaml.Node) {
 		if err == nil && name != nil {
 			name.YNode().Value = g.written(name.YNode().Value)
 		}
+	}
+}
+
+// RoutingView returns the rendered objects as the routers read their
+// weights back (ReadRouting): they name the Services <apex>-primary and
+// <apex>-canary, as Flagger does, but the app's nameSuffix comes last
+// (podinfo-primary-v1 for the apex podinfo-v1). With a suffix, copies of
+// the objects are returned with those Service names, in every string
+// (hosts too), rewritten as the routers name them; otherwise objs.
+func RoutingView(in Input, objs []*yaml.RNode) []*yaml.RNode {
+	g := in.Naming
+	if g.Suffix == "" {
+		return objs
+	}
+	apex := cmp.Or(in.Canary.Spec.Service.Name, in.Canary.Spec.TargetRef.Name)
+	r := strings.NewReplacer(
+		g.derived(apex, "-primary"), apex+"-primary",
+		g.derived(apex, "-canary"), apex+"-canary",
+	)
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		c := o.Copy()
+		_ = c.PipeE(yaml.FilterFunc(func(n *yaml.RNode) (*yaml.RNode, error) {
+			rewriteScalars(n.YNode(), r)
+			return n, nil
+		}))
+		out = append(out, c)
+	}
+	return out
+}
+
+// rewriteScalars replaces in every string scalar under n.
+func rewriteScalars(n *yaml.Node, r *strings.Replacer) {
+	if n.Kind == yaml.ScalarNode {
+		n.Value = r.Replace(n.Value)
+		return
+	}
+	for _, c := range n.Content {
+		rewriteScalars(c, r)
 	}
 }

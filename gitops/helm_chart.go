@@ -57,6 +57,10 @@ func (h *HelmRenderer) loadChart(ctx context.Context, env HelmEnv, hr interface{
 				return nil, fmt.Errorf("spec.chartRef: HelmChart %s/%s: %w", ns, ref.Name, err)
 			}
 			field = fmt.Sprintf("HelmChart %s/%s: spec", ns, ref.Name)
+			// A HelmChart's source is in its own namespace.
+			if spec.SourceRef.Namespace == "" {
+				spec.SourceRef.Namespace = ns
+			}
 		default:
 			return nil, fmt.Errorf("spec.chartRef.kind: want OCIRepository or HelmChart, got %q", ref.Kind)
 		}

@@ -277,3 +277,57 @@ func TestRenderHelmReleaseErrors(t *testing.T) {
 		})
 	}
 }
+
+// spec.chartRef names an OCIRepository (the chart at a tag or semver
+// range) or a HelmChart (its chart, version and HelmRepository).
+func TestRenderHelmReleaseFromChartRef(t *testing.T) {
+	s := chartServer(t, "6.0.0", "6.0.1", "6.1.0")
+	const hr = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: test
+spec:
+  chartRef:
+    kind: KIND
+    name: podinfo
+    namespace: flux-system
+`
+	sources := strings.Replace(helmSources, "URL", s.URL, 1) + `---
+apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: OCIRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  url: ` + s.OCI + `/podinfo
+  insecure: true
+  ref:
+    semver: "6.0.x"
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  chart: podinfo
+  version: "<6.1.0"
+  sourceRef:
+    kind: HelmRepository
+    name: podinfo
+`
+	for kind, want := range map[string]string{"OCIRepository": "podinfo 6.0.1", "HelmChart": "podinfo 6.0.1"} {
+		r, err := NewHelmRenderer(nil, RenderOptions{}).Render(context.Background(), HelmEnv{Objects: objs(t, sources)}, yaml.MustParse(strings.Replace(hr, "KIND", kind, 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if r.Chart != want {
+			t.Errorf("%s: chart %s, want %s", kind, r.Chart, want)
+		}
+		d := find(r.Objects, "Deployment", "podinfo")
+		if got := field(t, d, "spec", "template", "spec", "containers", "[name=podinfod]", "image"); got != "ghcr.io/stefanprodan/podinfo:6.0.1" {
+			t.Errorf("%s: image %s", kind, got)
+		}
+	}
+}

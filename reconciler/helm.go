@@ -136,7 +136,7 @@ func (s *scanner) chartCanaries(snap tree, releases map[string][]string) ([]*api
 			}
 			r, err := gitops.RenderHelm(ctx, helmEnv(fsys, objs, s.sources), hr)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: HelmRelease %s/%s: looking for a Canary its chart carries: %w", p, o.GetNamespace(), o.GetName(), err))
+				errs = append(errs, fmt.Errorf("%s: looking for a Canary its chart carries: %w", p, err))
 				continue
 			}
 			for _, co := range r.Objects {

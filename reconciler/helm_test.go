@@ -134,7 +134,7 @@ func TestHelmReleaseFromGitIsPromotedAndRolledBack(t *testing.T) {
 // chart a local Helm repository serves at 6.0.0, 6.0.1 and 6.1.0 (the
 // chart's image tag is its version), over HTTP or OCI; with operator, a
 // Helm Operator (helm.fluxcd.io/v1) HelmRelease of it.
-func repoWorld(t *testing.T, oci, operator bool) *world {
+func repoWorld(t *testing.T, oci, operator bool) (*world, *helmrepo.Server) {
 	t.Helper()
 	var charts []helmrepo.Chart
 	for _, v := range []string{"6.0.0", "6.0.1", "6.1.0"} {
@@ -168,7 +168,7 @@ func repoWorld(t *testing.T, oci, operator bool) *world {
 	} else if err := os.Remove(op); err != nil {
 		t.Fatal(err)
 	}
-	return newWorld(t, dir)
+	return newWorld(t, dir), s
 }
 
 func bumpChart(w *world, from, to string) {
@@ -192,7 +192,7 @@ func TestHelmRepositoryReleaseIsPromotedAndRolledBack(t *testing.T) {
 		{"helm operator", false, true, []string{"apiVersion: helm.fluxcd.io/v1", "releaseName: podinfo-primary", "fullnameOverride: podinfo-primary"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := repoWorld(t, tt.oci, tt.operator)
+			w, _ := repoWorld(t, tt.oci, tt.operator)
 			if res := w.pass(0); res.Commits != 1 {
 				t.Fatalf("init: %d commits", res.Commits)
 			}
@@ -298,4 +298,30 @@ func (w *world) applied(rev string) []*yaml.RNode {
 		w.t.Fatal(err)
 	}
 	return objs
+}
+
+// A chart that cannot be fetched is a clear error of its canary, and no
+// commit.
+func TestChartThatCannotBeFetched(t *testing.T) {
+	w, s := repoWorld(t, false, false)
+	w.pass(0)
+	s.Close()
+	bumpChart(w, "6.0.0", "6.1.0")
+	w.now = w.now.Add(tick)
+	res, err := w.rec.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Commits != 0 {
+		t.Errorf("%d commits without the chart", res.Commits)
+	}
+	var found bool
+	for _, e := range res.Errors {
+		if strings.HasPrefix(e.Error(), "canary podinfo.test: ") && strings.Contains(e.Error(), "HelmRelease test/podinfo: chart cannot be fetched: ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("errors %v: want one of canary podinfo.test saying the chart cannot be fetched", res.Errors)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -134,9 +136,9 @@ func TestHelmReleaseFromGitIsPromotedAndRolledBack(t *testing.T) {
 // chart a local Helm repository serves at 6.0.0, 6.0.1 and 6.1.0 (the
 // chart's image tag is its version), over HTTP or OCI; with operator, a
 // Helm Operator (helm.fluxcd.io/v1) HelmRelease of it.
-func repoWorld(t *testing.T, oci, operator bool) (*world, *helmrepo.Server) {
+func repoWorld(t *testing.T, oci, operator bool, extra ...helmrepo.Chart) (*world, *helmrepo.Server) {
 	t.Helper()
-	var charts []helmrepo.Chart
+	charts := extra
 	for _, v := range []string{"6.0.0", "6.0.1", "6.1.0"} {
 		c, err := helmrepo.Package(fixtures.Charts(), "podinfo", v)
 		if err != nil {
@@ -303,10 +305,24 @@ func (w *world) applied(rev string) []*yaml.RNode {
 // A chart that cannot be fetched is a clear error of its canary, and no
 // commit.
 func TestChartThatCannotBeFetched(t *testing.T) {
-	w, s := repoWorld(t, false, false)
+	// A chart of its own (charts are cached by digest across tests).
+	fsys := fstest.MapFS{}
+	chart, err := fixtures.ChartFiles("podinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range chart {
+		fsys[strings.TrimPrefix(p, "charts/")] = &fstest.MapFile{Data: data}
+	}
+	fsys["podinfo/Chart.yaml"].Data = append(fsys["podinfo/Chart.yaml"].Data, "description: "+t.Name()+" "+time.Now().String()+"\n"...)
+	own, err := helmrepo.Package(fsys, "podinfo", "6.9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, s := repoWorld(t, false, false, own)
 	w.pass(0)
 	s.Close()
-	bumpChart(w, "6.0.0", "6.1.0")
+	bumpChart(w, "6.0.0", "6.9.9")
 	w.now = w.now.Add(tick)
 	res, err := w.rec.Pass(context.Background())
 	if err != nil {

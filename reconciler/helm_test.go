@@ -341,3 +341,23 @@ func TestChartThatCannotBeFetched(t *testing.T) {
 		t.Errorf("errors %v: want one of canary podinfo.test saying the chart cannot be fetched", res.Errors)
 	}
 }
+
+// The revision covers what the chart renders into the Deployment and its
+// configs, as in Flagger: a values change that alters neither is no
+// canary.
+func TestHelmValuesChangeOutsideThePodIsNoRelease(t *testing.T) {
+	w := helmWorld(t)
+	w.pass(0)
+	// hpa is disabled: its bounds reach no rendered object.
+	w.ciCommit("tune the disabled HPA", func(dir string) {
+		replaceIn(t, dir, helmRelease, "    ui:\n", "    hpa:\n      maxReplicas: 8\n    ui:\n")
+	})
+	if res := w.pass(tick); res.Commits != 0 {
+		t.Errorf("a values change outside the pod started a canary:\n%s", strings.Join(w.subjects(), "\n"))
+	}
+	// One that reaches the pod template is.
+	bumpValues(w, "6.0.0", "6.0.1")
+	if res := w.pass(tick); res.Commits == 0 {
+		t.Errorf("an image bump started nothing:\n%s", strings.Join(w.subjects(), "\n"))
+	}
+}

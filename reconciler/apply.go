@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -32,7 +33,7 @@ const (
 // skip its render. The digest is recorded only when the commit leaves the
 // target at a revision the status knows (applied or promoted): a release
 // pushed while a rollout completes is a new revision, never absorbed.
-func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, ob *observed, d *machine.Decision) (map[string][]byte, error) {
+func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, st api.Status, ob *observed, d *machine.Decision) (map[string][]byte, error) {
 	changes := map[string][]byte{}
 	set := func(p string, data []byte) {
 		if cur, err := fsys.ReadFile(p); err == nil && bytes.Equal(cur, data) {
@@ -65,11 +66,16 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 			d.Status.LastAppliedSpec = ob.revision
 			d.Body = append(d.Body, "Not reverted: "+why)
 		} else {
-			configs := map[string]bool{}
+			var tracked []templates.ConfigRef
 			for k := range st.TrackedConfigs {
-				configs[k] = true
+				kind, name, _ := strings.Cut(k, "/")
+				tracked = append(tracked, templates.ConfigRef{Kind: kind, Name: name})
 			}
-			rev, outside, err := revertInputs(fsys, promoted, c.Source.AppDir, ob.paths, revertSet{target: c.Spec.TargetRef.Name, configs: configs})
+			inputs, err := templates.Inputs(ob.in, tracked)
+			if err != nil {
+				return nil, err
+			}
+			rev, outside, err := revertInputs(fsys, promoted, c.Source.AppDir, ob.paths, inputs)
 			if err != nil {
 				return nil, err
 			}
@@ -111,7 +117,7 @@ func (r *Reconciler) edits(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary
 	if d.RevertTarget {
 		// What the target renders as once reverted: the promoted revision,
 		// unless an input cannot be put back (see revertInputs).
-		after, err := observe(snap, fork(snap, fsys, changes), c, ob.pb)
+		after, err := observe(ctx, snap, fork(snap, fsys, changes), c, ob.pb, ob.sources)
 		if err != nil {
 			return nil, fmt.Errorf("the reverted target: %w", err)
 		}
@@ -181,22 +187,25 @@ func routing(c *api.Canary, st api.Status) templates.Routing {
 // verifyRender checks a commit's rendered app: it must hold the primary, the
 // router at the decided weights, mirroring, A/B rule and cookie (read back
 // by the provider's router) and the canary scaled as decided.
-func verifyRender(objs []*yaml.RNode, c *api.Canary, st api.Status) error {
+func verifyRender(objs []*yaml.RNode, in templates.Input, st api.Status) error {
+	c := in.Canary
 	ns := c.Metadata.Namespace
 	target := c.Spec.TargetRef
-	if findObject(objs, target.Kind, target.Name+"-primary", ns) == nil {
-		return fmt.Errorf("rendered output lacks %s %s-primary", target.Kind, target.Name)
+	if p := templates.PrimaryName(in); findObject(objs, target.Kind, p, ns) == nil {
+		return fmt.Errorf("rendered output lacks %s %s", target.Kind, p)
 	}
 	t := findObject(objs, target.Kind, target.Name, ns)
 	if t == nil {
 		return fmt.Errorf("rendered output lacks the target %s %s", target.Kind, target.Name)
 	}
-	replicas, _ := t.Pipe(yaml.Lookup("spec", "replicas"))
-	isZero := replicas != nil && replicas.YNode().Value == "0"
+	isZero, err := templates.ScaledDown(in, t)
+	if err != nil {
+		return err
+	}
 	if want := scaledDown(st); isZero != want {
 		return fmt.Errorf("rendered %s %s: scaled to zero = %v, want %v", target.Kind, target.Name, isZero, want)
 	}
-	return templates.CheckRouting(objs, c, routing(c, st))
+	return templates.CheckRouting(templates.RoutingView(in, objs), c, routing(c, st))
 }
 
 // hasRouter reports whether the canary's provider routes traffic (every

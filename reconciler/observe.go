@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -12,10 +13,6 @@ import (
 	"github.com/gitcanary/gitcanary/templates"
 )
 
-// emptyComponent stands in for a canary's generated component when the pass
-// observes the app as its owner wrote it.
-const emptyComponent = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata:\n  name: gitcanary-observe\n"
-
 // observed is the app as its owner wrote it, without gitcanary's component.
 type observed struct {
 	in       templates.Input
@@ -25,6 +22,21 @@ type observed struct {
 	paths []string
 	// pb is Flux's post-build substitution of the app, nil for none.
 	pb *postBuild
+	// sources are the Flux sources of the repository its HelmReleases may
+	// name.
+	sources []*yaml.RNode
+	// encrypted names the SOPS-encrypted Secrets the target references:
+	// never copied, and their changes are not canaried.
+	encrypted []string
+}
+
+// encryptedSecrets names the SOPS-encrypted Secrets the target references
+// ("Secret name"); none for a nil observation.
+func (ob *observed) encryptedSecrets() []string {
+	if ob == nil {
+		return nil
+	}
+	return ob.encrypted
 }
 
 // componentDir is the generated folder of a canary.
@@ -33,12 +45,26 @@ func componentDir(c *api.Canary) string {
 }
 
 // observe renders the app without the canary's own component and finds the
-// target, the configs it references, the apex Service and the HPA.
-func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuild) (*observed, error) {
+// target (among the app's objects, or among what one of its HelmReleases
+// renders), the configs it references, the apex Service and the
+// autoscaler. In the component's place it renders a probe, to learn what
+// the app's kustomization does to the component's objects
+// (templates.Naming).
+func observe(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuild, sources []*yaml.RNode) (*observed, error) {
 	scratch := fork(snap, fsys)
-	comp := path.Join(componentDir(c), "kustomization.yaml")
-	if _, err := fsys.ReadFile(comp); err == nil {
-		scratch.Set(comp, []byte(emptyComponent))
+	dir := componentDir(c)
+	for name, data := range templates.ProbeComponent() {
+		scratch.Set(path.Join(dir, name), data)
+	}
+	kpath := kustomizationIn(fsys, c.Source.AppDir)
+	if data, err := scratch.ReadFile(kpath); err == nil {
+		out, changed, err := wireComponent(kpath, data, path.Join(GeneratedDir, c.Metadata.Name))
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			scratch.Set(kpath, out)
+		}
 	}
 	built, err := gitops.Render(scratch, c.Source.AppDir)
 	if err != nil {
@@ -48,32 +74,55 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuil
 	if err != nil {
 		return nil, err
 	}
+	naming, objs, err := templates.ReadProbe(objs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", kpath, err)
+	}
 	ns := c.Metadata.Namespace
 	for _, o := range objs {
 		if o.GetKind() == api.KindCanary && (strings.HasPrefix(o.GetApiVersion(), "flagger.app/") || o.GetApiVersion() == api.GroupVersion) {
-			kpath := kustomizationIn(fsys, c.Source.AppDir)
 			return nil, fmt.Errorf("%s: %s renders Canary %s/%s: remove it from resources (Flux would try to apply it; gitcanary reads it from Git)", kpath, canaryEntry(fsys, kpath, o.GetName()), o.GetNamespace(), o.GetName())
 		}
 	}
-	ob := &observed{in: templates.Input{Canary: c}, pb: pb}
+	ob := &observed{in: templates.Input{Canary: c, Naming: naming}, pb: pb, sources: sources}
 	ref := c.Spec.TargetRef
 	ob.in.Target = findObject(objs, ref.Kind, ref.Name, ns)
 	if ob.in.Target == nil {
-		return nil, fmt.Errorf("%s: spec.targetRef: %s %s/%s not found in the rendered output of %s", c.Source, ref.Kind, ns, ref.Name, c.Source.AppDir)
-	}
-	if err := pb.checkPlaceholders(c, findObject(built, ref.Kind, ref.Name, ns)); err != nil {
-		return nil, fmt.Errorf("%s: spec.targetRef: %w", c.Source, err)
-	}
-	if err := checkImagesEntries(fsys, c.Source.AppDir, ob.in.Target); err != nil {
-		return nil, err
+		env := helmEnv(scratch, objs, sources)
+		if ob.in.Release, err = releaseOf(ctx, env, objs, ref.Kind, ref.Name, ns); err != nil {
+			return nil, fmt.Errorf("%s: spec.targetRef: %w", c.Source, err)
+		}
+		if ob.in.Release == nil {
+			return nil, fmt.Errorf("%s: spec.targetRef: %s %s/%s not found in the rendered output of %s", c.Source, ref.Kind, ns, ref.Name, c.Source.AppDir)
+		}
+		// The release's objects are the app's objects too: the configs,
+		// the apex Service and the autoscaler may be among them.
+		objs = append(objs, ob.in.Release.Objects...)
+		ob.in.Target = findObject(objs, ref.Kind, ref.Name, ns)
+	} else {
+		if err := pb.checkPlaceholders(c, findObject(built, ref.Kind, ref.Name, ns)); err != nil {
+			return nil, fmt.Errorf("%s: spec.targetRef: %w", c.Source, err)
+		}
+		if err := checkImagesEntries(fsys, c.Source.AppDir, ob.in.Target); err != nil {
+			return nil, err
+		}
 	}
 	if ob.in.Configs, err = templates.ReferencedConfigs(ob.in.Target, inNamespace(objs, ns)); err != nil {
 		return nil, err
 	}
+	refs, err := templates.TrackedConfigs(ob.in.Target)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if o := findObject(objs, r.Kind, r.Name, ns); o != nil && templates.Encrypted(o) {
+			ob.encrypted = append(ob.encrypted, r.Kind+" "+r.Name)
+		}
+	}
 	ob.in.Apex = findObject(objs, "Service", c.Spec.Service.Name, ns)
 	if a := c.Spec.AutoscalerRef; a != nil {
-		ob.in.HPA = findObject(objs, a.Kind, a.Name, ns)
-		if ob.in.HPA == nil {
+		ob.in.Autoscaler = findObject(objs, a.Kind, a.Name, ns)
+		if ob.in.Autoscaler == nil {
 			return nil, fmt.Errorf("%s: spec.autoscalerRef: %s %s/%s not found in the rendered output of %s", c.Source, a.Kind, ns, a.Name, c.Source.AppDir)
 		}
 	}
@@ -85,9 +134,12 @@ func observe(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuil
 	if ob.revision, ob.tracked, err = revision(ob.in.Target, ob.in.Configs); err != nil {
 		return nil, err
 	}
+	// gitcanary's own folders are no input (they appear with its first
+	// commit), nor is anything in them.
 	gen := componentDir(c) + "/"
+	own := path.Join(c.Source.AppDir, GeneratedDir)
 	for _, p := range scratch.ReadPaths() {
-		if !strings.HasPrefix(p, gen) {
+		if !strings.HasPrefix(p, gen) && p != own && p != own+"/" && p != componentDir(c) {
 			ob.paths = append(ob.paths, p)
 		}
 	}

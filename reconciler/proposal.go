@@ -75,11 +75,11 @@ func (r *Reconciler) carryOut(ctx context.Context, snap *gitops.Snapshot, fsys *
 		return nil
 	}
 	next := pr.Next
-	changes, err := r.edits(snap, fsys, c, p.wait, p.ob, &next)
+	changes, err := r.edits(ctx, snap, fsys, c, p.wait, p.ob, &next)
 	if err != nil {
 		return err
 	}
-	if err := r.renderCheck(snap, fsys, c, p.ob.pb, next.Status, changes); err != nil {
+	if err := r.renderCheck(ctx, snap, fsys, c, p.ob, next.Status, changes); err != nil {
 		return err
 	}
 	tip, err := r.repo.Commit(base, changes, commitMessage(c, next), r.opts.Repo.Author, next.Status.LastTransitionTime)

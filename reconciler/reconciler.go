@@ -355,7 +355,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if err != nil {
 		return nil, d, err
 	}
-	ob, err := observe(snap, fsys, c, pb)
+	ob, err := observe(ctx, snap, fsys, c, pb, r.scanner.sources)
 	if err != nil {
 		return nil, d, err
 	}
@@ -395,7 +395,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if startsRollout(st, d.Status) {
 		d.Status.Rollout = &api.RolloutRef{Commit: r.triggerCommit(ctx, head, ob.paths).String(), Started: now.UTC().Truncate(time.Millisecond)}
 	}
-	changes, err := r.edits(snap, fsys, c, st, ob, &d.Decision)
+	changes, err := r.edits(ctx, snap, fsys, c, st, ob, &d.Decision)
 	if err != nil {
 		return nil, d, err
 	}
@@ -407,7 +407,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		}
 		changes[p] = data
 	}
-	if err := r.renderCheck(snap, fsys, c, ob.pb, d.Status, changes); err != nil {
+	if err := r.renderCheck(ctx, snap, fsys, c, ob, d.Status, changes); err != nil {
 		return nil, d, err
 	}
 	return changes, d, nil
@@ -494,16 +494,21 @@ func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, h
 
 // renderCheck renders the app as the commit would leave it and checks the
 // result; a commit that does not pass is never pushed.
-func (r *Reconciler) renderCheck(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, pb *postBuild, st api.Status, changes map[string][]byte) error {
-	built, err := gitops.Render(fork(snap, fsys, changes), c.Source.AppDir)
+func (r *Reconciler) renderCheck(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, ob *observed, st api.Status, changes map[string][]byte) error {
+	after := fork(snap, fsys, changes)
+	built, err := gitops.Render(after, c.Source.AppDir)
 	if err != nil {
 		return fmt.Errorf("render check: %w", err)
 	}
-	objs, err := pb.apply(built)
+	objs, err := ob.pb.apply(built)
+	if err == nil {
+		// What helm-controller applies of the app's HelmReleases.
+		objs, err = expandReleases(ctx, helmEnv(after, objs, ob.sources), objs)
+	}
 	if err != nil {
 		return fmt.Errorf("render check: %w", err)
 	}
-	if err := verifyRender(objs, c, st); err != nil {
+	if err := verifyRender(objs, ob.in, st); err != nil {
 		return fmt.Errorf("render check of %s: %w", c.Source.AppDir, err)
 	}
 	return nil

@@ -412,7 +412,7 @@ func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo)
 			errs[c.ID()] = err
 			continue
 		}
-		ob, err := observe(snap, fsys, c, pb)
+		ob, err := observe(context.Background(), snap, fsys, c, pb, s.sources)
 		if err != nil {
 			errs[c.ID()] = err
 			continue

@@ -9,18 +9,13 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 // fileReader reads a repository file.
 type fileReader interface {
 	ReadFile(path string) ([]byte, error)
-}
-
-// revertSet says which objects make up the target's revision, by kind and
-// name as they are written in the source files.
-type revertSet struct {
-	target  string          // Deployment name
-	configs map[string]bool // "ConfigMap/name", "Secret/name"
 }
 
 // revertInputs puts the target's inputs back to the state they had in the
@@ -34,7 +29,7 @@ type revertSet struct {
 // file outside it (a base shared with other apps, e.g. staging's) is never
 // reverted for one canary. Those that changed since the promotion are
 // returned in outside, for the commit to say so.
-func revertInputs(cur, promoted fileReader, appDir string, paths []string, set revertSet) (changes map[string][]byte, outside []string, err error) {
+func revertInputs(cur, promoted fileReader, appDir string, paths []string, set []templates.Revertible) (changes map[string][]byte, outside []string, err error) {
 	changes = map[string][]byte{}
 	for _, p := range paths {
 		now, err := cur.ReadFile(p)
@@ -85,7 +80,7 @@ func isKustomization(p string) bool {
 }
 
 // revertYAML copies the revision-making fields of old's documents over now's.
-func revertYAML(now, old []byte, set revertSet) ([]byte, bool, error) {
+func revertYAML(now, old []byte, set []templates.Revertible) ([]byte, bool, error) {
 	nowDocs, err := readDocs(now)
 	if err != nil {
 		return nil, false, err
@@ -101,12 +96,12 @@ func revertYAML(now, old []byte, set revertSet) ([]byte, bool, error) {
 			continue
 		}
 		var fields [][]string
-		switch kind := n.GetKind(); {
-		case kind == "Deployment" && n.GetName() == set.target:
-			fields = [][]string{{"spec", "template"}}
-		case (kind == "ConfigMap" || kind == "Secret") && set.configs[kind+"/"+n.GetName()]:
-			fields = [][]string{{"data"}, {"binaryData"}, {"stringData"}}
-		case kind == "Kustomization":
+		for _, r := range set {
+			if r.Kind == n.GetKind() && r.Name == n.GetName() {
+				fields = r.Fields
+			}
+		}
+		if n.GetKind() == "Kustomization" {
 			fields = [][]string{{"images"}, {"configMapGenerator"}, {"secretGenerator"},
 				{"patches"}, {"patchesStrategicMerge"}, {"patchesJson6902"}}
 		}

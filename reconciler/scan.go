@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
@@ -40,6 +41,9 @@ type scanner struct {
 	catalog *notify.Catalog
 	// flux holds the Flux Kustomizations found by the last scan.
 	flux []*fluxKustomization
+	// sources holds the Flux sources a HelmRelease may name
+	// (HelmRepository, HelmChart, OCIRepository), found by the last scan.
+	sources []*yaml.RNode
 	// warn is told each warning of a Canary (a field gitcanary ignores)
 	// when its file is first read, not on every scan.
 	warn func(error)
@@ -50,8 +54,11 @@ type scanned struct {
 	templates []*analysis.MetricTemplate
 	providers []*notify.AlertProvider
 	flux      []*fluxKustomization
-	configs   map[string]configMap // by namespace/name
-	err       error
+	sources   []*yaml.RNode
+	// releases are the names of the HelmReleases the file holds.
+	releases []string
+	configs  map[string]configMap // by namespace/name
+	err      error
 }
 
 func newScanner(root, provider string) *scanner {
@@ -66,11 +73,13 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	var errs []error
 	var providers []*notify.AlertProvider
 	var flux []*fluxKustomization
+	var sources []*yaml.RNode
+	releases := map[string][]string{} // HelmRelease names by file
 	configs := map[string]configMap{}
 	tmpls := analysis.Templates{}
 	seen := make(map[plumbing.Hash]scanned, len(s.cache))
 	err := snap.Walk(func(p string, blob plumbing.Hash) error {
-		if !isYAML(p) || !s.inRoot(p) || isGenerated(p) {
+		if !isYAML(p) || !s.inRoot(p) || isGenerated(p) || inChartTemplates(snap, p) {
 			return nil
 		}
 		r, ok := s.cache[blob]
@@ -110,7 +119,17 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 				r.err = joinNew(r.err, err)
 			}
 			r.configs = configMapData(p, data)
+			if bytes.Contains(data, []byte(helmSourceGroup)) {
+				r.sources = gitops.ReadHelmSources(data)
+			}
+			if bytes.Contains(data, []byte(templates.KindHelmRelease)) {
+				r.releases = helmReleases(data)
+			}
 		}
+		if len(r.releases) > 0 {
+			releases[p] = r.releases
+		}
+		sources = append(sources, r.sources...)
 		for _, k := range r.flux {
 			k := *k // shared by every file with this blob
 			k.Source.Path = p
@@ -137,19 +156,11 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		for _, c := range r.canaries {
 			c := *c // the cached value is shared by every file with this blob
 			c.Source.Path = p
-			if bad := templates.Check(&c); len(bad) > 0 {
-				for _, e := range bad {
-					errs = append(errs, e)
-				}
-				continue
+			if c, err := place(snap, &c); err != nil {
+				errs = append(errs, err...)
+			} else {
+				out = append(out, c)
 			}
-			dir, ok := appDir(snap, path.Dir(p))
-			if !ok {
-				errs = append(errs, &api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Msg: "no kustomization.yaml in its directory or any parent: gitcanary needs the app's kustomization to wire its component into"})
-				continue
-			}
-			c.Source.AppDir = dir
-			out = append(out, &c)
 		}
 		return nil
 	})
@@ -159,12 +170,33 @@ func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	s.cache = seen
 	resolveSubstituteFrom(flux, configs)
 	s.flux = flux
+	s.sources = sources
+	chart, cerrs := s.chartCanaries(snap, releases)
+	out, errs = append(out, chart...), append(errs, cerrs...)
 	cat, err := notify.NewCatalog(providers...)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	s.catalog = cat
 	return out, tmpls, errs
+}
+
+// place checks a Canary read from c.Source.Path and finds its app
+// directory.
+func place(snap tree, c *api.Canary) (*api.Canary, []error) {
+	if bad := templates.Check(c); len(bad) > 0 {
+		errs := make([]error, 0, len(bad))
+		for _, e := range bad {
+			errs = append(errs, e)
+		}
+		return nil, errs
+	}
+	dir, ok := appDir(snap, path.Dir(c.Source.Path))
+	if !ok {
+		return nil, []error{&api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Msg: "no kustomization.yaml in its directory or any parent: gitcanary needs the app's kustomization to wire its component into"}}
+	}
+	c.Source.AppDir = dir
+	return c, nil
 }
 
 func (s *scanner) inRoot(p string) bool {
@@ -179,6 +211,21 @@ func isYAML(p string) bool {
 func isGenerated(p string) bool {
 	dir := path.Dir(path.Dir(p))
 	return path.Base(dir) == GeneratedDir
+}
+
+// inChartTemplates reports whether p is a template of a Helm chart (under
+// the templates folder of a directory holding Chart.yaml): Go templates,
+// not YAML, and what they render is read through the HelmRelease.
+func inChartTemplates(snap tree, p string) bool {
+	for dir := path.Dir(p); dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		if path.Base(dir) != "templates" {
+			continue
+		}
+		if _, ok := snap.BlobHash(path.Join(path.Dir(dir), "Chart.yaml")); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // appDir finds the nearest directory, from dir upwards, that holds a

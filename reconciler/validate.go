@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-logr/logr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/notify"
@@ -68,8 +70,13 @@ func Validate(dir, provider string, opts ...ValidateOption) ([]error, int, error
 			cfg.warn(w)
 		}
 		out = append(out, errList(checkCanary(c, sc.catalog, tmpls))...)
-		for _, err := range errList(r.dryRun(fsys, c, sc.flux)) {
+		ob, err := r.dryRun(fsys, c, sc.flux, sc.sources)
+		for _, err := range errList(err) {
 			out = append(out, fmt.Errorf("canary %s: %w", c.Key(), err))
+		}
+		for _, s := range ob.encryptedSecrets() {
+			cfg.warn(&api.FieldError{Source: c.Source, Object: "Canary " + c.ID(), Field: "spec.targetRef",
+				Msg: s + " is SOPS-encrypted: the primary uses it as it is (never copied nor decrypted), and changes to it are not canaried"})
 		}
 	}
 	return out, found, nil
@@ -86,37 +93,43 @@ func checkCanary(c *api.Canary, cat *notify.Catalog, tmpls analysis.TemplateLook
 // dryRun does in memory what the pass would commit first for a canary: its
 // initialization (the generated component wired into the app, rendered
 // and checked) when it has no status yet, else the render check of its
-// current state. Nothing is written.
-func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomization) error {
+// current state. Nothing is written. It returns the app as observed, nil
+// when it could not be.
+func (r *Reconciler) dryRun(fsys *gitops.FS, c *api.Canary, flux []*fluxKustomization, sources []*yaml.RNode) (*observed, error) {
+	ctx := context.Background()
 	pb, err := postBuildFor(flux, c.Source.AppDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := PendingRequests(fsys, c); err != nil {
-		return err // run refuses the canary for it
+		return nil, err // run refuses the canary for it
 	}
 	statusPath := path.Join(componentDir(c), StatusFile)
 	if data, err := fsys.ReadFile(statusPath); err == nil {
 		st, err := api.UnmarshalStatus(statusPath, data, r.now())
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return r.renderCheck(nil, fsys, c, pb, st, nil)
+		ob, err := observe(ctx, nil, fsys, c, pb, sources)
+		if err != nil {
+			return nil, err
+		}
+		return ob, r.renderCheck(ctx, nil, fsys, c, ob, st, nil)
 	}
-	ob, err := observe(nil, fsys, c, pb)
+	ob, err := observe(ctx, nil, fsys, c, pb, sources)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	d := machine.Decide(c, api.Status{}, machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Now: r.now(),
 		Providers: &machine.Providers{Unchecked: true}})
 	if !d.Commit {
-		return nil // suspended: the pass does nothing either
+		return ob, nil // suspended: the pass does nothing either
 	}
-	changes, err := r.edits(nil, fsys, c, api.Status{}, ob, &d)
+	changes, err := r.edits(ctx, nil, fsys, c, api.Status{}, ob, &d)
 	if err != nil {
-		return err
+		return ob, err
 	}
-	return r.renderCheck(nil, fsys, c, pb, d.Status, changes)
+	return ob, r.renderCheck(ctx, nil, fsys, c, ob, d.Status, changes)
 }
 
 // dirTree is a directory on disk read into memory, as a tree. Files larger

@@ -7,7 +7,9 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
-// Check validates what the canary's router needs: spec.provider names a
+// Check validates what the canary's target and router need: the target
+// and autoscaler kinds have an implementation (and a DaemonSet is released
+// blue/green), spec.provider names a
 // provider the registry generates, and the fields that provider requires
 // are set (spec.ingressRef for nginx and skipper, spec.routeRef for apisix,
 // spec.service.gatewayRefs for the Gateway API, spec.service.meshName for
@@ -23,7 +25,7 @@ func Check(c *api.Canary) []*api.FieldError {
 		return []*api.FieldError{fail("spec.provider", err.Error())}
 	}
 	var out []*api.FieldError
-	for _, pr := range append(p.r.check(c), strategyProblems(c, p)...) {
+	for _, pr := range append(append(checkTarget(c), p.r.check(c)...), strategyProblems(c, p)...) {
 		out = append(out, fail(pr.field, pr.msg))
 	}
 	return out

@@ -48,14 +48,26 @@ func Component(in Input, r Routing, o Options) (map[string][]byte, error) {
 		files[f] = routes
 		resources = append(resources, f)
 	}
-	var patches []*yaml.Node
-	if in.Apex != nil {
-		files[ApexPatchFile] = []*yaml.Node{apexPatch(n)}
-		patches = append(patches, patchEntry(ApexPatchFile, in.Apex))
+	var pfs []patchFile
+	if in.Apex != nil && in.Release == nil {
+		pfs = append(pfs, patchFile{file: ApexPatchFile, docs: []*yaml.Node{apexPatch(n)}, target: in.Apex})
 	}
+	own, err := n.kind.patches(in, n, o.ScaleDown)
+	if err != nil {
+		return nil, fmt.Errorf("canary %s: %w", in.Canary.ID(), err)
+	}
+	pfs = append(pfs, own...)
 	if o.ScaleDown {
-		files[ScaleDownFile] = []*yaml.Node{scaleDown(in.Target, n)}
-		patches = append(patches, patchEntry(ScaleDownFile, in.Target))
+		if a := in.Canary.Spec.AutoscalerRef; a != nil && autoscalers[a.Kind] != nil {
+			if p := autoscalers[a.Kind].pause(in, n); p != nil {
+				pfs = append(pfs, *p)
+			}
+		}
+	}
+	var patches []*yaml.Node
+	for _, p := range pfs {
+		files[p.file] = p.docs
+		patches = append(patches, patchEntry(p.file, n.naming.written(p.target.GetName()), p.target))
 	}
 	files[KustomizationFile] = []*yaml.Node{mapping(
 		"apiVersion", "kustomize.config.k8s.io/v1alpha1",
@@ -67,6 +79,7 @@ func Component(in Input, r Routing, o Options) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(files))
 	h := header(in.Canary)
 	for name, docs := range files {
+		localize(n.naming, docs)
 		b, err := encode(h, docs...)
 		if err != nil {
 			return nil, err
@@ -76,21 +89,12 @@ func Component(in Input, r Routing, o Options) (map[string][]byte, error) {
 	return out, nil
 }
 
-// scaleDown is the strategic-merge patch that scales the target to zero.
-func scaleDown(target *yaml.RNode, n names) *yaml.Node {
-	return mapping(
-		"apiVersion", target.GetApiVersion(),
-		"kind", target.GetKind(),
-		"metadata", meta(n.target, n.namespace, nil, nil),
-		"spec", mapping("replicas", 0),
-	)
-}
-
 // patchEntry lists a patch file in the kustomization, with a target that
-// selects the object by group, version, kind and name. The namespace is
-// left out: the app's kustomization may set it only after the component's
+// selects the object by group, version, kind and name (as the component
+// sees it: without the app's prefix and suffix). The namespace is left
+// out: the app's kustomization may set it only after the component's
 // patches have run.
-func patchEntry(file string, target *yaml.RNode) *yaml.Node {
+func patchEntry(file, name string, target *yaml.RNode) *yaml.Node {
 	group, version, found := strings.Cut(target.GetApiVersion(), "/")
 	if !found {
 		group, version = "", group
@@ -101,7 +105,7 @@ func patchEntry(file string, target *yaml.RNode) *yaml.Node {
 			"group", group,
 			"version", version,
 			"kind", target.GetKind(),
-			"name", target.GetName(),
+			"name", name,
 		),
 	)
 }

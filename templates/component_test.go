@@ -212,14 +212,14 @@ func TestErrors(t *testing.T) {
 
 func TestPrimaryErrors(t *testing.T) {
 	c := loadCase(t, "testdata/hpa")
-	c.in.HPA = nil
+	c.in.Autoscaler = nil
 	if _, err := Primary(c.in); err == nil || err.Error() != "canary test/podinfo: spec.autoscalerRef: HorizontalPodAutoscaler podinfo is not part of the app" {
 		t.Errorf("no HPA: got %v", err)
 	}
 	c = loadCase(t, "testdata/hpa")
-	c.in.Canary.Spec.AutoscalerRef.Kind = "ScaledObject"
+	c.in.Canary.Spec.AutoscalerRef.Kind = "VerticalPodAutoscaler"
 	if _, err := Primary(c.in); !errors.Is(err, ErrNotSupported) {
-		t.Errorf("ScaledObject: got %v, want ErrNotSupported", err)
+		t.Errorf("VerticalPodAutoscaler: got %v, want ErrNotSupported", err)
 	}
 }
 

@@ -56,9 +56,10 @@ func TrackedConfigs(target *yaml.RNode) ([]ConfigRef, error) {
 
 // Trackable reports whether Flagger would track a referenced ConfigMap or
 // Secret: not one annotated flagger.app/config-tracking: disabled, and for
-// Secrets only the Opaque, basic-auth, ssh-auth and tls types.
+// Secrets only the Opaque, basic-auth, ssh-auth and tls types. A
+// SOPS-encrypted Secret is never tracked (see Encrypted).
 func Trackable(obj *yaml.RNode) bool {
-	if strings.HasPrefix(obj.GetAnnotations()[configTrackingAnnotation], "disable") {
+	if strings.HasPrefix(obj.GetAnnotations()[configTrackingAnnotation], "disable") || Encrypted(obj) {
 		return false
 	}
 	switch obj.GetKind() {
@@ -69,6 +70,13 @@ func Trackable(obj *yaml.RNode) bool {
 		return slices.Contains(trackedSecretTypes, t)
 	}
 	return false
+}
+
+// Encrypted reports whether obj is a SOPS-encrypted Secret: Flux decrypts
+// it when it applies it, so gitcanary never copies nor decrypts it; the
+// primary uses the original, and changes to it are not canaried.
+func Encrypted(obj *yaml.RNode) bool {
+	return obj.GetKind() == KindSecret && obj.Field("sops") != nil
 }
 
 // ReferencedConfigs picks out of the rendered objects of an app the

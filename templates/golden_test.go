@@ -19,7 +19,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected files under testdata")
 
 // goldenCase is one directory of testdata: input/ holds canary.yaml and
-// target.yaml, and optionally configs.yaml, apex.yaml, hpa.yaml,
+// target.yaml, and optionally configs.yaml, apex.yaml, hpa.yaml or
+// scaledobject.yaml, naming.yaml (a Naming: what the app's kustomization
+// does to the component's objects),
 // source.yaml (the object the router copies: an Ingress, an ApisixRoute...)
 // and routing.yaml; expected/ holds the files generated from them.
 type goldenCase struct {
@@ -64,7 +66,15 @@ func loadCase(t *testing.T, dir string) goldenCase {
 	c.in.Target = one(t, filepath.Join(in, "target.yaml"))
 	c.in.Configs = objects(t, filepath.Join(in, "configs.yaml"))
 	c.in.Apex = one(t, filepath.Join(in, "apex.yaml"))
-	c.in.HPA = one(t, filepath.Join(in, "hpa.yaml"))
+	c.in.Autoscaler = one(t, filepath.Join(in, "hpa.yaml"))
+	if c.in.Autoscaler == nil {
+		c.in.Autoscaler = one(t, filepath.Join(in, "scaledobject.yaml"))
+	}
+	if b := readFile(t, filepath.Join(in, "naming.yaml")); b != nil {
+		if err := yaml.Unmarshal(b, &c.in.Naming); err != nil {
+			t.Fatalf("naming.yaml: %v", err)
+		}
+	}
 	c.in.Source = one(t, filepath.Join(in, "source.yaml"))
 	if b := readFile(t, filepath.Join(in, "routing.yaml")); b != nil {
 		var rf routingFile

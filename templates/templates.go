@@ -27,6 +27,9 @@ const (
 	// ScaleDownFile is the strategic-merge patch that scales the target (the
 	// canary) to zero replicas.
 	ScaleDownFile = "scale-down.yaml"
+	// ScalerPauseFile is the patch that pauses the canary's KEDA
+	// ScaledObject at zero replicas while it is scaled down.
+	ScalerPauseFile = "scaler-pause.yaml"
 	// StatusFile is the canary's status. It lives in the folder but is not
 	// part of the component; this package never writes it.
 	StatusFile = "status.yaml"
@@ -41,8 +44,8 @@ func Dir(c *api.Canary) string {
 // Errors callers may test for with errors.Is.
 var (
 	// ErrNotSupported means the canary asks for something this package
-	// cannot generate yet: a provider without a router, a target or
-	// autoscaler kind other than Deployment and HorizontalPodAutoscaler.
+	// cannot generate: a provider without a router, a target or
+	// autoscaler kind without an implementation.
 	ErrNotSupported = errors.New("not supported yet")
 	// ErrNoSelectorLabel means the target's selector has none of the labels
 	// Flagger keys on.
@@ -53,8 +56,8 @@ var (
 type Input struct {
 	// Canary is the parsed and defaulted Canary.
 	Canary *api.Canary
-	// Target is the target Deployment as the app renders without
-	// gitcanary's component.
+	// Target is the target workload (spec.targetRef) as the app renders
+	// without gitcanary's component.
 	Target *yaml.RNode
 	// Configs are the rendered ConfigMaps and Secrets the target's pod
 	// template references (see ReferencedConfigs). Those that are present
@@ -64,14 +67,20 @@ type Input struct {
 	// Apex is the app's own Service named spec.service.name, or nil when
 	// the app does not define one.
 	Apex *yaml.RNode
-	// HPA is the rendered HorizontalPodAutoscaler named by
-	// spec.autoscalerRef, or nil when the canary has none.
-	HPA *yaml.RNode
+	// Autoscaler is the rendered HorizontalPodAutoscaler or KEDA
+	// ScaledObject named by spec.autoscalerRef, or nil when the canary has
+	// none.
+	Autoscaler *yaml.RNode
 	// Source is the rendered object of the app the router derives its
 	// objects from (see Source): the Ingress of spec.ingressRef for nginx
 	// and skipper, the ApisixRoute of spec.routeRef, the Gloo Upstream of
 	// spec.upstreamRef; nil for other providers.
 	Source *yaml.RNode
+	// Naming is what the app's kustomization does to the component's
+	// objects (see ReadProbe).
+	Naming Naming
+	// Release is set when a Helm release renders the target: see Release.
+	Release *Release
 }
 
 // Routing is the traffic split the router objects carry.
@@ -155,16 +164,21 @@ type Options struct {
 	IngressAnnotationsPrefix string
 }
 
-// names are the object names and the selector label of one canary.
+// names are the object names and the selector label of one canary, as
+// they render (see Naming.written for the names the component writes).
 type names struct {
 	namespace string
-	// target and primary are the Deployments.
+	// target and primary are the workloads.
 	target, primary string
 	// apex, primarySvc and canarySvc are the Services.
 	apex, primarySvc, canarySvc string
 	// labelKey and labelValue are the target's selector label; the
 	// primary's pods carry labelValue-primary.
 	labelKey, labelValue string
+	// naming is what the app's kustomization does to generated objects.
+	naming Naming
+	// kind generates what the target's kind needs.
+	kind target
 }
 
 // newNames checks the input and derives the names of the generated objects.
@@ -180,11 +194,16 @@ func newNames(in Input) (names, error) {
 	if k, n := in.Target.GetKind(), in.Target.GetName(); k != ref.Kind || n != ref.Name {
 		return names{}, fmt.Errorf("canary %s: spec.targetRef is %s %s, but the target given is %s %s", c.ID(), ref.Kind, ref.Name, k, n)
 	}
-	if ref.Kind != "Deployment" {
-		return names{}, fmt.Errorf("canary %s: spec.targetRef.kind: target kind %q is %w", c.ID(), ref.Kind, ErrNotSupported)
+	kind, err := targetFor(in)
+	if err != nil {
+		return names{}, fmt.Errorf("canary %s: spec.targetRef.kind: %w", c.ID(), err)
 	}
 	key, value, err := SelectorLabel(in.Target)
 	if err != nil {
+		return names{}, err
+	}
+	g := in.Naming
+	if err := checkNaming(in, g, key); err != nil {
 		return names{}, err
 	}
 	svc := c.Spec.Service.Name
@@ -194,13 +213,36 @@ func newNames(in Input) (names, error) {
 	return names{
 		namespace:  c.Metadata.Namespace,
 		target:     ref.Name,
-		primary:    ref.Name + "-primary",
+		primary:    PrimaryName(in),
 		apex:       svc,
-		primarySvc: svc + "-primary",
-		canarySvc:  svc + "-canary",
+		primarySvc: g.derived(svc, "-primary"),
+		canarySvc:  g.derived(svc, "-canary"),
 		labelKey:   key,
 		labelValue: value,
+		naming:     g,
+		kind:       kind,
 	}, nil
+}
+
+// checkNaming refuses what the app's kustomization would do to the
+// generated objects that breaks them: another namespace than the canary's,
+// a common label on the selector key (it would make the primary's pods the
+// canary's), an apex Service name the prefix and suffix cannot give.
+func checkNaming(in Input, g Naming, key string) error {
+	c := in.Canary
+	if g.Namespace != "" && g.Namespace != c.Metadata.Namespace {
+		return fmt.Errorf("canary %s: metadata.namespace: the app's kustomization sets namespace %s on every object, the generated ones too: give the Canary namespace %s", c.ID(), g.Namespace, g.Namespace)
+	}
+	if v, ok := g.Labels[key]; ok {
+		return fmt.Errorf("canary %s: the app's kustomization sets the label %s=%s on every object: the primary's pods would carry the canary's selector label; use another label key in commonLabels/labels", c.ID(), key, v)
+	}
+	if in.Apex == nil && !g.carries(c.Spec.Service.Name) && c.Spec.Service.Name != "" {
+		return fmt.Errorf("canary %s: spec.service.name: the app's kustomization gives every object %s, the generated Services too, so they cannot be named %s: use a name with them (%s)", c.ID(), g, c.Spec.Service.Name, g.final(c.Spec.Service.Name))
+	}
+	if in.Release == nil && !g.carries(in.Target.GetName()) {
+		return fmt.Errorf("canary %s: spec.targetRef.name: the app's kustomization gives every object %s, but %s does not carry it", c.ID(), g, in.Target.GetName())
+	}
+	return nil
 }
 
 // header is the comment at the top of every generated file. The encoder

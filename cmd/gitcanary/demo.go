@@ -15,7 +15,7 @@ import (
 )
 
 func newDemoCommand() *cobra.Command {
-	var plain, keep, mirror bool
+	var plain, keep, mirror, helm bool
 	var prometheus, metricsAddr, provider, strategy string
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -29,11 +29,12 @@ promoted. --provider picks the sample app's provider (Istio by default); --strat
 release strategy: canary (weight steps), ab (A/B testing: the requests with the header
 x-canary: insider reach the canary for three iterations) or bluegreen (three iterations on
 the canary's own Service, then all traffic to it before the promotion; --mirror mirrors the
-users' requests to it instead). Provider kubernetes has no router: blue/green only.`,
+users' requests to it instead). Provider kubernetes has no router: blue/green only. --helm
+makes the app a Flux HelmRelease of a chart kept in the config repository, whose values CI bumps.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider, Strategy: strategy, Mirror: mirror}
+			opts := demo.Options{Out: out, Live: !plain && isTerminal(out), Keep: keep, KeepServing: keep, Provider: provider, Strategy: strategy, Mirror: mirror, Helm: helm}
 			if prometheus != "" {
 				// A real Prometheus scrapes the mesh at --metrics-addr.
 				opts.MetricsAddr = metricsAddr
@@ -54,6 +55,7 @@ users' requests to it instead). Provider kubernetes has no router: blue/green on
 	cmd.Flags().StringVar(&provider, "provider", fixtures.DefaultProvider, "provider of the sample app's Canary: "+strings.Join(append(fixtures.SampleProviders(), demo.ProviderWithoutRouter), ", "))
 	cmd.Flags().StringVar(&strategy, "strategy", "", "release strategy: "+strings.Join(demo.Strategies, ", ")+" (default canary; bluegreen for provider "+demo.ProviderWithoutRouter+")")
 	cmd.Flags().BoolVar(&mirror, "mirror", false, "mirror the users' requests to the canary (analysis.mirror): in blue/green's iterations, or in a canary release's first step")
+	cmd.Flags().BoolVar(&helm, "helm", false, "the app is a Flux HelmRelease of a chart in the config repository: CI bumps its values.image.tag")
 	return cmd
 }
 

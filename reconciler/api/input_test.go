@@ -107,8 +107,6 @@ func TestUnsupportedFields(t *testing.T) {
 			"spec.analysis.canaryReadyThreshold: not supported, ignored"},
 		{"headless", "    port: 9898", "    port: 9898\n    headless: true", false, "spec.service.headless: not supported, ignored"},
 		{"trafficDistribution", "    port: 9898", "    port: 9898\n    trafficDistribution: PreferClose", false, "spec.service.trafficDistribution: not supported, ignored"},
-		{"primaryScalerQueries", "  service:", "  autoscalerRef:\n    apiVersion: keda.sh/v1alpha1\n    kind: ScaledObject\n    name: podinfo\n    primaryScalerQueries:\n      q: sum(rate(x[1m]))\n  service:", false,
-			"spec.autoscalerRef.primaryScalerQueries: not supported, ignored: KEDA ScaledObjects are not supported yet"},
 		{"status", "spec:", "status:\n  phase: Succeeded\nspec:", false, "status: not supported, ignored: gitcanary keeps a canary's status in its generated status.yaml"},
 		{"stepWeight with iterations", "    stepWeight: 5", "    stepWeight: 5\n    iterations: 10", false,
 			"spec.analysis.stepWeight: not supported, ignored: A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},

@@ -68,7 +68,6 @@ func TestParseErrorsNameFileDocumentAndField(t *testing.T) {
 		{"step weight zero", "stepWeight: 5", "stepWeight: 0", "spec.analysis.stepWeight: is required"},
 		{"step weight too big", "stepWeight: 5", "stepWeight: 101", "spec.analysis.stepWeight: must be between 1 and 100, got 101"},
 		{"missing target", "    name: podinfo\n  service", "  service", "spec.targetRef.name: is required"},
-		{"unsupported kind", "kind: Deployment", "kind: DaemonSet", `spec.targetRef.kind: target kind "DaemonSet" is not supported yet`},
 		{"bad type", "stepWeight: 5", "stepWeight: five", "spec.analysis.stepWeight: want int, got string"},
 		{"bad duration", "interval: 10s", "interval: ten", `invalid duration "ten"`},
 		{"yaml syntax", "  service:\n", "  service:\n   - [\n", "canary.yaml: document 1: invalid YAML"},

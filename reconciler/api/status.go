@@ -244,6 +244,10 @@ func (f *statusFile) validate(path string, now time.Time) error {
 	}
 	if in := st.Inputs; in != nil {
 		for i, p := range in.Paths {
+			// A path ending in "/" is a directory listing (a Helm chart's).
+			if d := strings.TrimSuffix(p, "/"); d != p && d != "" {
+				p = d
+			}
 			if p == "" || p != pathpkg.Clean(p) || pathpkg.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
 				add(fmt.Sprintf("status.inputs.paths[%d]", i), "must be a clean path relative to the repository root, got %q", p)
 			}

@@ -118,10 +118,14 @@ type UpstreamRef struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
-// AutoscalerRef references the target's HorizontalPodAutoscaler.
+// AutoscalerRef references the target's HorizontalPodAutoscaler or KEDA
+// ScaledObject.
 type AutoscalerRef struct {
 	CrossRef              `json:",inline"`
 	PrimaryScalerReplicas *ScalerReplicas `json:"primaryScalerReplicas,omitempty"`
+	// PrimaryScalerQueries replace, by trigger name, the queries of the
+	// primary's copy of a ScaledObject.
+	PrimaryScalerQueries map[string]string `json:"primaryScalerQueries,omitempty"`
 }
 
 // ScalerReplicas overrides the primary HPA's bounds.
@@ -323,6 +327,24 @@ type GitOps struct {
 	SyncGate *SyncGate `json:"syncGate,omitempty"`
 	Approval *Approval `json:"approval,omitempty"`
 	Rollback *Rollback `json:"rollback,omitempty"`
+	Helm     *Helm     `json:"helm,omitempty"`
+}
+
+// Helm configures a target that a Helm Operator (helm.fluxcd.io/v1)
+// HelmRelease renders: Helm Operator has no post-renderers, so gitcanary
+// holds the canary at zero replicas through the chart's values.
+type Helm struct {
+	// ReplicasValue is the dotted path of the chart value that sets the
+	// target's replicas (default replicaCount).
+	ReplicasValue string `json:"replicasValue,omitempty"`
+}
+
+// ReplicasValue returns the chart value that sets the target's replicas.
+func (g GitOps) ReplicasValue() string {
+	if g.Helm == nil || g.Helm.ReplicasValue == "" {
+		return "replicaCount"
+	}
+	return g.Helm.ReplicasValue
 }
 
 // SyncGate says how to wait for the cluster to apply a step commit.

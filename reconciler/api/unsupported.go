@@ -24,7 +24,6 @@ var unsupportedFields = []unsupportedField{
 	{Field: "spec.analysis.canaryReadyThreshold", Why: "gitcanary cannot see pods: spec.gitops.syncGate waits until the cluster has applied a step"},
 	{Field: "spec.service.headless", Why: "the generated Services always get a cluster IP"},
 	{Field: "spec.service.trafficDistribution", Why: "the generated Services do not set trafficDistribution"},
-	{Field: "spec.autoscalerRef.primaryScalerQueries", Why: "KEDA ScaledObjects are not supported yet: the primary's autoscaler is a copy of a HorizontalPodAutoscaler"},
 	{Field: "status", Why: "gitcanary keeps a canary's status in its generated status.yaml"},
 	{Field: "spec.analysis.stepWeight", When: withIterations, Why: "A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},
 	{Field: "spec.analysis.stepWeights", When: withIterations, Why: "A/B testing and blue/green (analysis.iterations) count iterations, they do not shift weights"},

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -20,9 +19,6 @@ const (
 	MetricRequestSuccessRate = "request-success-rate"
 	MetricRequestDuration    = "request-duration"
 )
-
-// SupportedTargetKinds are the workload kinds gitcanary can canary today.
-var SupportedTargetKinds = []string{"Deployment"}
 
 // Strategy returns the delivery strategy the analysis describes.
 func (a *Analysis) Strategy() string {
@@ -117,8 +113,6 @@ func (c *Canary) Validate() error {
 		add("spec.targetRef.name", "is required")
 	case s.TargetRef.Kind == "":
 		add("spec.targetRef.kind", "is required")
-	case !contains(SupportedTargetKinds, s.TargetRef.Kind):
-		add("spec.targetRef.kind", "target kind %q is not supported yet (supported: %s)", s.TargetRef.Kind, strings.Join(SupportedTargetKinds, ", "))
 	}
 	if s.Service.Port <= 0 || s.Service.Port > 65535 {
 		add("spec.service.port", "must be a port number between 1 and 65535, got %d", s.Service.Port)

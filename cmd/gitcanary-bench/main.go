@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -78,6 +79,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return writeBaseline(*baseline, all)
 	}
 	regressions, err := compare(*baseline, all)
+	if errors.Is(err, iofs.ErrNotExist) {
+		fmt.Fprintf(out, "\nno baseline at %s yet: -update records this run as one\n", *baseline)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

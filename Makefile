@@ -24,11 +24,13 @@ demo: build
 ## it: they are timed by canary intervals, which the race detector would stretch.
 ## Last, every fuzz target searches for a few seconds (fuzz-ci).
 ## One package at a time (-p 1): several timing tests (load rates, latencies)
-## would otherwise share the 2 cores with the end-to-end scenarios.
+## would otherwise share the 2 cores with the end-to-end scenarios. The
+## end-to-end package (fixtures/demo) takes about 15 minutes by itself, most
+## of it canary intervals: its timeout leaves room for a slower machine.
 test: deps-test
 	$(GO) vet $(PKGS)
 	$(GO) test -race -short -count=1 -p 1 -timeout 20m $(PKGS)
-	$(GO) test -count=1 -p 1 -parallel 8 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -p 1 -parallel 8 -timeout 30m $(PKGS)
 	$(MAKE) --no-print-directory fuzz-ci
 
 ## e2e: the end-to-end scenarios only (simulated cluster; embedded engine and real Prometheus;

@@ -2,23 +2,23 @@ package gitops
 
 import (
 	"errors"
-	"io"
 	"net"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/gitcanary/gitcanary/fixtures/gitserve"
 )
 
 // serveGit serves the bare repositories under root with git http-backend
 // on 127.0.0.1, accepting only basic auth with user "git" and token.
 func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int32) {
 	t.Helper()
-	backend := gitBackend(t, root)
+	backend := gitserve.Backend(t, root)
 	denied = new(atomic.Int32)
 	url = serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "git" || p != token {
@@ -32,23 +32,8 @@ func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int3
 	return url, denied
 }
 
-// gitBackend is git http-backend serving the bare repositories under root,
-// pushes included where a repository enables http.receivepack.
-func gitBackend(t testing.TB, root string) http.Handler {
-	t.Helper()
-	return &cgi.Handler{
-		Path: filepath.Join(run(t, root, "--exec-path"), "git-http-backend"),
-		Root: "/",
-		Env: []string{
-			"GIT_PROJECT_ROOT=" + root,
-			"GIT_HTTP_EXPORT_ALL=1",
-			"GIT_CONFIG_NOSYSTEM=1",
-			"GIT_CONFIG_GLOBAL=/dev/null",
-		},
-		InheritEnv: []string{"PATH"},
-		Stderr:     io.Discard,
-	}
-}
+// gitBackend is git http-backend serving the bare repositories under root.
+func gitBackend(t testing.TB, root string) http.Handler { return gitserve.Backend(t, root) }
 
 // serveHTTP serves h on 127.0.0.1 until the test ends and returns its URL.
 func serveHTTP(t testing.TB, h http.Handler) string {

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gitcanary/gitcanary/fixtures/gitserve"
+
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
@@ -37,7 +39,7 @@ spec:
 // http-backend and counts the requests.
 func countingGit(t *testing.T, root string) (string, *atomic.Int32) {
 	t.Helper()
-	backend := gitBackend(t, root)
+	backend := gitserve.Backend(t, root)
 	n := new(atomic.Int32)
 	return serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)

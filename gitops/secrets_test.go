@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gitcanary/gitcanary/fixtures/gitserve"
 )
 
 // assertNoSecretOnDisk fails if any file under dir holds secret.
@@ -122,7 +124,7 @@ func TestGitHubTokenStaysWithGitHub(t *testing.T) {
 	const token = "ghs_runnerT0ken"
 	t.Setenv(EnvGitHubToken, token)
 	remote := newRemote(t, map[string]string{"a.yaml": "a: 1\n"})
-	backend := gitBackend(t, filepath.Dir(remote))
+	backend := gitserve.Backend(t, filepath.Dir(remote))
 	var mu sync.Mutex
 	var sent []string
 	url := serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

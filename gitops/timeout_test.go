@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gitcanary/gitcanary/fixtures/gitserve"
 )
 
 // stallGuard is how long a test waits for a call that should have timed out
@@ -54,7 +56,7 @@ func silentListener(t testing.TB) string {
 // client gives up.
 func hangingGit(t testing.TB, root string, hang func(*http.Request) bool) string {
 	t.Helper()
-	backend := gitBackend(t, root)
+	backend := gitserve.Backend(t, root)
 	done := make(chan struct{})
 	url := serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hang(r) {

@@ -33,3 +33,29 @@ func TestBigPassPushesAsItGoes(t *testing.T) {
 		t.Errorf("the next pass made %d commits", res.Commits)
 	}
 }
+
+// TestPassOverTheSameTreeDoesNotWalkIt: a pass whose fetch brings nothing
+// new reuses the last scan of that tree (no walk, no placing, no chart
+// render); a commit makes the next pass walk again.
+func TestPassOverTheSameTreeDoesNotWalkIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, fixture)
+	w.pass(0) // initialization: walks the seed, then its own commit
+	walks := w.rec.scanner.walks
+	for range 3 {
+		if res := w.pass(0); res.Commits != 0 || res.Canaries != 1 {
+			t.Fatalf("idle pass: %d commits over %d canaries", res.Commits, res.Canaries)
+		}
+	}
+	if n := w.rec.scanner.walks - walks; n > 1 {
+		t.Errorf("three passes over the same tree walked it %d times, want at most once", n)
+	}
+	bumpImage(w, "6.0.1")
+	walks = w.rec.scanner.walks
+	if res := w.pass(0); res.Commits != 1 {
+		t.Fatalf("the pass after a bump made %d commits, want 1", res.Commits)
+	}
+	if w.rec.scanner.walks == walks {
+		t.Error("the pass after a bump did not walk the new tree")
+	}
+}

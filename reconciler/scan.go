@@ -47,6 +47,24 @@ type scanner struct {
 	// warn is told each warning of a Canary (a field gitcanary ignores)
 	// when its file is first read, not on every scan.
 	warn func(error)
+	// last is the result of the last scan and the root tree it read: a
+	// pass over the same tree (nothing pushed since) reuses it whole,
+	// without walking the tree, placing the canaries or rendering charts.
+	last *scanResult
+	// walks counts the scans that walked a tree, for tests.
+	walks int
+}
+
+type scanResult struct {
+	root     plumbing.Hash
+	canaries []*api.Canary
+	tmpls    analysis.Templates
+	errs     []error
+}
+
+// rootHasher is a tree that knows its root tree's hash (a commit).
+type rootHasher interface {
+	TreeHash(path string) (plumbing.Hash, bool)
 }
 
 type scanned struct {
@@ -69,6 +87,30 @@ func newScanner(root, provider string) *scanner {
 // MetricTemplates, and one error per bad document or canary without an app
 // directory. Its AlertProviders are left in s.catalog.
 func (s *scanner) scan(snap tree) ([]*api.Canary, analysis.Templates, []error) {
+	var root plumbing.Hash
+	if rh, ok := snap.(rootHasher); ok {
+		root, _ = rh.TreeHash("")
+	}
+	if l := s.last; l == nil || root.IsZero() || l.root != root {
+		out, tmpls, errs := s.walk(snap)
+		if root.IsZero() {
+			s.last = nil
+			return out, tmpls, errs
+		}
+		s.last = &scanResult{root: root, canaries: out, tmpls: tmpls, errs: errs}
+	}
+	l := s.last
+	out := make([]*api.Canary, len(l.canaries))
+	for i, c := range l.canaries {
+		c := *c // each pass its own copy, as from the blob cache
+		out[i] = &c
+	}
+	return out, l.tmpls, append([]error(nil), l.errs...)
+}
+
+// walk reads the tree's documents (from the blob cache where it can).
+func (s *scanner) walk(snap tree) ([]*api.Canary, analysis.Templates, []error) {
+	s.walks++
 	var out []*api.Canary
 	var errs []error
 	var providers []*notify.AlertProvider

@@ -116,6 +116,42 @@ list: [*defaults, *defaults, *defaults]
 	}
 }
 
+// CheckYAML passes a file of at most MappingKeys bytes without a '*'
+// without parsing it: the parse would find nothing to refuse in such a file,
+// even in the densest mappings YAML allows (one-letter keys, empty keys,
+// flow style).
+func TestCheckYAMLShortcutIsExact(t *testing.T) {
+	t.Parallel()
+	dense := []string{
+		"{a,b,c,d,e,f,g,h}",
+		"{: ,a: ,b}",
+		"a:\nb:\nc:\nd:\ne:\nf:\n",
+		"? a\n? b\n? c\n? d\n",
+		"- {a,b}\n- {c,d}\n- {e,f,g}\n",
+		"a: &x {b,c}\nd: {e,f}\n",
+		"---\n{a,b,c}\n---\n{d,e,f,g}\n",
+	}
+	for _, doc := range dense {
+		for keys := 1; keys <= len(doc)+1; keys++ {
+			limits := RenderOptions{Limits: RenderLimits{MappingKeys: keys}}.withDefaults().Limits
+			full := checkYAMLDocs([]byte(doc), limits)
+			if len(doc) <= keys && full != nil {
+				t.Errorf("%q with at most %d keys: the shortcut passes it, the parse refuses it: %v", doc, keys, full)
+			}
+			if got := CheckYAML([]byte(doc), limits); (got == nil) != (full == nil) {
+				t.Errorf("%q with at most %d keys: CheckYAML = %v, the parse = %v", doc, keys, got, full)
+			}
+		}
+	}
+	// The parse still runs on a bigger file, and on one with an alias.
+	if err := CheckYAML([]byte("{a,b,c,d}"), RenderLimits{MappingKeys: 3}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("4 keys, at most 3: %v, want ErrTooLarge", err)
+	}
+	if err := CheckYAML([]byte(aliasBomb(3)), RenderLimits{AliasExpansion: 100, MappingKeys: 1 << 20}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a small bomb: %v, want ErrTooLarge", err)
+	}
+}
+
 // blockingFS is a file system whose reads of one file wait until released:
 // a render that takes as long as the test wants.
 type blockingFS struct {

@@ -29,6 +29,19 @@ const nodeCost = 16
 // [ErrTooLarge]. Zero limits are the defaults.
 func CheckYAML(data []byte, limits RenderLimits) error {
 	limits = RenderOptions{Limits: limits}.withDefaults().Limits
+	if len(data) <= limits.MappingKeys && bytes.IndexByte(data, '*') < 0 {
+		// Nothing to refuse, without parsing: an alias needs a '*', and
+		// every key of a mapping takes at least one byte of its own (its
+		// text, or the ':' or ',' that marks an empty one). Most
+		// manifests are such files.
+		return nil
+	}
+	return checkYAMLDocs(data, limits)
+}
+
+// checkYAMLDocs is [CheckYAML]'s parse of every document, with limits
+// defaulted.
+func checkYAMLDocs(data []byte, limits RenderLimits) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for doc := 1; ; doc++ {
 		var n yaml.Node

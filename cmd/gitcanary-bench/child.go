@@ -38,6 +38,11 @@ func child(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if p := os.Getenv("GITCANARY_BENCH_PEAKPROFILE"); p != "" {
+		stop := make(chan struct{})
+		defer close(stop)
+		go watchPeak(p+"."+work, stop)
+	}
 	opts := reconciler.DefaultOptions()
 	opts.Repo = gitops.RepoOptions{URL: bare, Branch: "main", Workdir: workdir, Author: gitops.Signature{Name: "gitcanary", Email: "gitcanary@example.com"}}
 	repo, err := gitops.OpenRepo(ctx, opts.Repo)

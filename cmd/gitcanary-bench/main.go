@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	commits := fs.Int("commits", 20000, "commits of its history")
 	steps := fs.Int("step-canaries", 100, "canaries CI bumps before the step pass")
 	growth := fs.Bool("growth", false, "also measure how the figures grow: 100/1,000/5,000 canaries, 2k/20k/200k commits")
+	helm := fs.Bool("helm", true, fmt.Sprintf("also measure a monorepo of the first size whose apps are %d%% HelmReleases: its first pass, and a step pass over -step-canaries of them (a values bump)", helmPercent))
 	baseline := fs.String("baseline", "", "JSON file of ratios to compare with: a ratio more than 20% above its baseline fails")
 	update := fs.Bool("update", false, "write the ratios measured to -baseline")
 	asJSON := fs.String("json", "", "also write the results as JSON to this file")
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	} else {
 		var err error
-		if all, err = measureAll(ctx, *dir, *apps, *commits, *steps, *growth); err != nil {
+		if all, err = measureAll(ctx, *dir, *apps, *commits, *steps, *growth, *helm); err != nil {
 			return err
 		}
 	}
@@ -94,8 +95,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // measureAll measures every size asked for in the work directory dir (a
-// temporary one, removed, when empty).
-func measureAll(ctx context.Context, dir string, apps, commits, steps int, growth bool) ([]Result, error) {
+// temporary one, removed, when empty), and with helm the Helm figures of the
+// first size.
+func measureAll(ctx context.Context, dir string, apps, commits, steps int, growth, helm bool) ([]Result, error) {
 	work := dir
 	if work == "" {
 		var err error
@@ -118,6 +120,14 @@ func measureAll(ctx context.Context, dir string, apps, commits, steps int, growt
 			return nil, fmt.Errorf("%d canaries, %d commits: %w", s.Apps, s.Commits, err)
 		}
 		all = append(all, res...)
+		if i == 0 && helm {
+			fmt.Fprintf(os.Stderr, "measuring %d canaries (%d%% HelmReleases), %d commits...\n", s.Apps, helmPercent, s.Commits)
+			res, err := measureHelm(ctx, fmt.Sprintf("%s/helm", work), s, steps)
+			if err != nil {
+				return nil, fmt.Errorf("%d canaries (%d%% HelmReleases), %d commits: %w", s.Apps, helmPercent, s.Commits, err)
+			}
+			all = append(all, res...)
+		}
 	}
 	return all, nil
 }

@@ -36,6 +36,9 @@ const (
 	workStep    = "step pass"
 	workFirst   = "first pass"
 	workHistory = "history of 10,000 rollout commits"
+	// The monorepo of the Helm figures has helmPercent% HelmRelease apps.
+	workHelmFirst = "first pass, 10% HelmReleases"
+	workHelmStep  = "HelmRelease step pass"
 )
 
 // repetitions of the timed work; the median is kept.
@@ -49,13 +52,8 @@ func measure(ctx context.Context, dir string, s size, steps int) ([]Result, erro
 	}
 	work := filepath.Join(dir, "gitcanary")
 	clone := filepath.Join(dir, "clone")
-	if _, err := git(ctx, "", "clone", "-q", bare, clone); err != nil {
+	if err := cloneForCI(ctx, bare, clone); err != nil {
 		return nil, err
-	}
-	for _, kv := range [][2]string{{"user.name", "CI"}, {"user.email", "ci@example.com"}} {
-		if _, err := git(ctx, clone, "config", kv[0], kv[1]); err != nil {
-			return nil, err
-		}
 	}
 	row := func(work string, c childResult, gitSecs float64) Result {
 		r := Result{Work: work, Apps: s.Apps, Commits: s.Commits, Seconds: c.Seconds, MiB: c.MiB, Git: gitSecs}
@@ -100,24 +98,10 @@ func measure(ctx context.Context, dir string, s size, steps int) ([]Result, erro
 
 	// Step pass: CI bumps `steps` canaries (the git CLI's same work: the
 	// edits, a commit each, one push), then one pass starts them all.
-	start := time.Now()
-	for i := range steps {
-		p := filepath.Join(clone, monorepo.AppDir(i), "deployment.yaml")
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(p, bytes.Replace(b, []byte("podinfo:6.0.0"), []byte("podinfo:6.0.1"), 1), 0o644); err != nil {
-			return nil, err
-		}
-		if _, err := git(ctx, clone, "commit", "-qam", "bump "+monorepo.Namespace(i)); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := git(ctx, clone, "push", "-q"); err != nil {
+	gitStep, err := bump(ctx, clone, firstApps(steps, func(int) bool { return true }), "deployment.yaml", "podinfo:6.0.0", "podinfo:6.0.1")
+	if err != nil {
 		return nil, err
 	}
-	gitStep := time.Since(start).Seconds()
 	step, err := runChild(ctx, "step", bare, work, steps)
 	if err != nil {
 		return nil, err
@@ -142,6 +126,96 @@ func measure(ctx context.Context, dir string, s size, steps int) ([]Result, erro
 	}
 	out = append(out, row(workHistory, hist, gitHist))
 	return out, nil
+}
+
+// helmPercent is the share of HelmRelease apps in the monorepo of the Helm
+// figures.
+const helmPercent = 10
+
+// measureHelm generates a monorepo of size s in dir whose apps are
+// helmPercent% HelmReleases of a chart in the repository, and measures its
+// first pass and a step pass over `steps` HelmRelease apps whose CI bumped
+// values.image.tag (next to the git CLI's same edits, commits and push).
+func measureHelm(ctx context.Context, dir string, s size, steps int) ([]Result, error) {
+	bare := filepath.Join(dir, "mono.git")
+	o := monorepo.Options{Apps: s.Apps, Commits: s.Commits, HelmPercent: helmPercent}
+	if err := monorepo.Generate(bare, o); err != nil {
+		return nil, err
+	}
+	work, clone := filepath.Join(dir, "gitcanary"), filepath.Join(dir, "clone")
+	if err := cloneForCI(ctx, bare, clone); err != nil {
+		return nil, err
+	}
+	first, err := runChild(ctx, "first", bare, work, s.Apps)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := git(ctx, clone, "pull", "-q"); err != nil { // the first pass's commits
+		return nil, err
+	}
+	apps := firstApps(steps, o.Helm)
+	gitStep, err := bump(ctx, clone, apps, monorepo.HelmValuesFile, "tag: 6.0.0", "tag: 6.0.1")
+	if err != nil {
+		return nil, err
+	}
+	step, err := runChild(ctx, "step", bare, work, len(apps))
+	if err != nil {
+		return nil, err
+	}
+	return []Result{
+		{Work: workHelmFirst, Apps: s.Apps, Commits: s.Commits, Seconds: first.Seconds, MiB: first.MiB},
+		{Work: workHelmStep, Apps: s.Apps, Commits: s.Commits, Seconds: step.Seconds, MiB: step.MiB, Git: gitStep, Ratio: step.Seconds / gitStep},
+	}, nil
+}
+
+// firstApps returns the first n apps (at most) that keep says to.
+func firstApps(n int, keep func(int) bool) []int {
+	var apps []int
+	for i := 0; len(apps) < n && i < n*100; i++ {
+		if keep(i) {
+			apps = append(apps, i)
+		}
+	}
+	return apps
+}
+
+// bump is CI bumping apps in the clone, timed: in each app's file, from
+// becomes to, committed once per app, and one push of them all.
+func bump(ctx context.Context, clone string, apps []int, file, from, to string) (float64, error) {
+	start := time.Now()
+	for _, i := range apps {
+		p := filepath.Join(clone, monorepo.AppDir(i), file)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return 0, err
+		}
+		if !bytes.Contains(b, []byte(from)) {
+			return 0, fmt.Errorf("%s: no %q to bump", p, from)
+		}
+		if err := os.WriteFile(p, bytes.Replace(b, []byte(from), []byte(to), 1), 0o644); err != nil {
+			return 0, err
+		}
+		if _, err := git(ctx, clone, "commit", "-qam", "bump "+monorepo.Namespace(i)); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := git(ctx, clone, "push", "-q"); err != nil {
+		return 0, err
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+// cloneForCI clones bare into clone as CI's checkout, with a committer.
+func cloneForCI(ctx context.Context, bare, clone string) error {
+	if _, err := git(ctx, "", "clone", "-q", bare, clone); err != nil {
+		return err
+	}
+	for _, kv := range [][2]string{{"user.name", "CI"}, {"user.email", "ci@example.com"}} {
+		if _, err := git(ctx, clone, "config", kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // childResult is what a child reports, with its peak resident memory.

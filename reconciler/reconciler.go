@@ -21,6 +21,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/machine"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 // maxAttempts bounds how often a pass decides again after a rejected push.
@@ -375,7 +376,7 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 	if err != nil {
 		return nil, d, err
 	}
-	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now, NoRouter: !hasRouter(c)}
+	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now, NoRouter: !hasRouter(c), Primary: templates.PrimaryName(ob.in)}
 	if st.Phase != "" {
 		obs.Request = rq // honoured once the canary is initialized
 	}

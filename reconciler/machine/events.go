@@ -31,6 +31,7 @@ func evAdvance(c *api.Canary, w int) Event {
 func evAdvancePrimary(c *api.Canary, w int) Event {
 	return info("Advance %s primary weight %d", c.Key(), w)
 }
+
 // evCopying names the primary as it renders (obs.Primary: with the app's
 // nameSuffix, podinfo-primary-v1), the object users find in the cluster,
 // where Flagger writes <target>-primary.

@@ -306,20 +306,7 @@ func (w *world) applied(rev string) []*yaml.RNode {
 // commit.
 func TestChartThatCannotBeFetched(t *testing.T) {
 	// A chart of its own (charts are cached by digest across tests).
-	fsys := fstest.MapFS{}
-	chart, err := fixtures.ChartFiles("podinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p, data := range chart {
-		fsys[strings.TrimPrefix(p, "charts/")] = &fstest.MapFile{Data: data}
-	}
-	fsys["podinfo/Chart.yaml"].Data = append(fsys["podinfo/Chart.yaml"].Data, "description: "+t.Name()+" "+time.Now().String()+"\n"...)
-	own, err := helmrepo.Package(fsys, "podinfo", "6.9.9")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, s := repoWorld(t, false, false, own)
+	w, s := repoWorld(t, false, false, ownChart(t, "6.9.9", nil))
 	w.pass(0)
 	s.Close()
 	bumpChart(w, "6.0.0", "6.9.9")
@@ -359,5 +346,94 @@ func TestHelmValuesChangeOutsideThePodIsNoRelease(t *testing.T) {
 	bumpValues(w, "6.0.0", "6.0.1")
 	if res := w.pass(tick); res.Commits == 0 {
 		t.Errorf("an image bump started nothing:\n%s", strings.Join(w.subjects(), "\n"))
+	}
+}
+
+// ownChart packages a copy of the fixtures' podinfo chart at version,
+// edited by edit; a description of the test's own keeps its digest apart
+// from every other test's (charts are cached by digest).
+func ownChart(t *testing.T, version string, edit func(fstest.MapFS)) helmrepo.Chart {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	chart, err := fixtures.ChartFiles("podinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range chart {
+		fsys[strings.TrimPrefix(p, "charts/")] = &fstest.MapFile{Data: data}
+	}
+	fsys["podinfo/Chart.yaml"].Data = append(fsys["podinfo/Chart.yaml"].Data, "description: "+t.Name()+" "+time.Now().String()+"\n"...)
+	if edit != nil {
+		edit(fsys)
+	}
+	own, err := helmrepo.Package(fsys, "podinfo", version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return own
+}
+
+// replaceInMap replaces old with new in a file of fsys, failing if absent.
+func replaceInMap(t *testing.T, fsys fstest.MapFS, file, old, new string) {
+	t.Helper()
+	f := fsys[file]
+	if f == nil || !strings.Contains(string(f.Data), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	f.Data = []byte(strings.Replace(string(f.Data), old, new, 1))
+}
+
+// A Helm Operator release whose chart does not follow the conventions
+// gitcanary needs without post-renderers (objects named after
+// fullnameOverride, replicas from replicaCount) is a clear error of its
+// canary, from validate and from run, and run commits nothing.
+func TestHelmOperatorChartWithoutItsConventions(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(t *testing.T, fsys fstest.MapFS)
+		want []string
+	}{
+		{"no fullnameOverride", func(t *testing.T, fsys fstest.MapFS) {
+			replaceInMap(t, fsys, "podinfo/templates/_helpers.tpl", "{{- if .Values.fullnameOverride -}}", "{{- if false -}}")
+			replaceInMap(t, fsys, "podinfo/templates/_helpers.tpl", "{{- if contains $name .Release.Name -}}", "{{- if true -}}{{ $name }}{{- else if false -}}")
+		}, []string{"apps/podinfo/helmrelease.yaml: document 1: ", "HelmRelease test/podinfo", "values.fullnameOverride"}},
+		{"no replicaCount", func(t *testing.T, fsys fstest.MapFS) {
+			replaceInMap(t, fsys, "podinfo/templates/deployment.yaml", "replicas: {{ .Values.replicaCount }}", "replicas: 2")
+		}, []string{"apps/podinfo/helmrelease.yaml: document 1: ", "HelmRelease test/podinfo", "values.replicaCount", "spec.gitops.helm.replicasValue"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			chart := ownChart(t, "6.9.7", func(fsys fstest.MapFS) { tt.edit(t, fsys) })
+			w, _ := repoWorld(t, false, true, chart)
+			bumpChart(w, "6.0.0", "6.9.7")
+			errs, _, err := Validate(w.ci, "istio")
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(from string, errs []error) {
+				t.Helper()
+				var msgs []string
+				for _, e := range errs {
+					msgs = append(msgs, e.Error())
+				}
+				all := strings.Join(msgs, "\n")
+				if len(errs) != 1 || !strings.HasPrefix(all, "canary podinfo.test: ") {
+					t.Errorf("%s: want one error of canary podinfo.test, got:\n%s", from, all)
+				}
+				for _, want := range tt.want {
+					if !strings.Contains(all, want) {
+						t.Errorf("%s: error lacks %q:\n%s", from, want, all)
+					}
+				}
+			}
+			check("validate", errs)
+			res, err := w.rec.Pass(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Commits != 0 {
+				t.Errorf("run committed %d", res.Commits)
+			}
+			check("run", res.Errors)
+		})
 	}
 }

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"slices"
@@ -289,14 +290,19 @@ func TestCanaryCarriedByTheChart(t *testing.T) {
 func (w *world) applied(rev string) []*yaml.RNode {
 	w.t.Helper()
 	fsys := gitops.NewFS(nil)
+	var sources []*yaml.RNode // a Helm repository's, from anywhere in the repository
 	for _, f := range strings.Split(gitRun(w.t, w.remote, "ls-tree", "-r", "--name-only", rev), "\n") {
-		fsys.Set(f, []byte(w.show(rev, f)))
+		data := []byte(w.show(rev, f))
+		fsys.Set(f, data)
+		if isYAML(f) && strings.Contains(string(data), helmSourceGroup) {
+			sources = append(sources, gitops.ReadHelmSources(data)...)
+		}
 	}
 	objs, err := gitops.Render(fsys, strings.TrimSuffix(app, "/"))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if objs, err = expandReleases(context.Background(), helmEnv(fsys, objs, nil), objs); err != nil {
+	if objs, err = expandReleases(context.Background(), helmEnv(fsys, objs, sources), objs); err != nil {
 		w.t.Fatal(err)
 	}
 	return objs
@@ -435,5 +441,56 @@ func TestHelmOperatorChartWithoutItsConventions(t *testing.T) {
 			}
 			check("run", res.Errors)
 		})
+	}
+}
+
+// secretColor is a value only a Secret of valuesFrom holds.
+const secretColor = "s3cr3t-c0l0r-7f3a"
+
+// A HelmRelease whose values come partly from a Secret (valuesFrom) is
+// promoted and rolled back through run; the primary keeps the reference
+// to the Secret, and no commit, log line or error ever holds its value.
+func TestSecretValuesFromThroughRun(t *testing.T) {
+	w, _ := repoWorld(t, false, false)
+	w.ciCommit("podinfo's color from a Secret", func(dir string) {
+		secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: podinfo-secret-values\n  namespace: test\ndata:\n  values.yaml: " +
+			base64.StdEncoding.EncodeToString([]byte("ui:\n  color: "+secretColor+"\n")) + "\n"
+		if err := os.WriteFile(filepath.Join(dir, app, "secret.yaml"), []byte(secret), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gitRun(t, dir, "add", app+"secret.yaml")
+		replaceIn(t, dir, app+"kustomization.yaml", "  - values.yaml\n", "  - values.yaml\n  - secret.yaml\n")
+		replaceIn(t, dir, helmRelease, "      name: podinfo-values\n", "      name: podinfo-values\n    - kind: Secret\n      name: podinfo-secret-values\n")
+	})
+	if res := w.pass(0); res.Commits != 1 {
+		t.Fatalf("init: %d commits", res.Commits)
+	}
+	p := w.show("main", gen+"primary.yaml")
+	if !strings.Contains(p, "kind: Secret") || !strings.Contains(p, "name: podinfo-secret-values") || !strings.Contains(p, "message: from valuesFrom") {
+		t.Errorf("the primary does not keep the Secret reference, or lost the ConfigMap's values:\n%s", p)
+	}
+	// What helm-controller installs: the Secret's value reaches the pods.
+	if cm := findObject(w.applied("main"), "ConfigMap", "podinfo-config-primary", "test"); cm == nil || !strings.Contains(cm.MustString(), secretColor) {
+		t.Fatalf("the primary's ConfigMap lacks the Secret's value: %v", cm)
+	}
+	bumpChart(w, "6.0.0", "6.0.1")
+	w.runTo(pass, 8, promoted)
+	bumpChart(w, "6.0.1", "6.1.0")
+	w.runTo(fail, 6, rolledBack)
+	if hr := w.show("main", helmRelease); !strings.Contains(hr, "version: 6.0.1 # bumped by CI") || !strings.Contains(hr, "name: podinfo-secret-values") {
+		t.Errorf("the rollback did not put the version back, or lost the Secret reference:\n%s", hr)
+	}
+	encoded := base64.StdEncoding.EncodeToString([]byte("ui:\n  color: " + secretColor + "\n"))
+	ours := gitRun(t, w.remote, "log", "-p", "--author=gitcanary", "main")
+	if !strings.Contains(ours, promoted) {
+		t.Fatalf("no gitcanary commit read:\n%s", ours)
+	}
+	for _, v := range []string{secretColor, encoded} {
+		if strings.Contains(ours, v) {
+			t.Errorf("a gitcanary commit holds the Secret's value %q", v)
+		}
+		if strings.Contains(w.logs.String(), v) {
+			t.Errorf("the logs hold the Secret's value %q", v)
+		}
 	}
 }

@@ -129,6 +129,7 @@ func TestTerminatedMidRollout(t *testing.T) {
 // keeps serving from the primary rather than from a target at zero.
 func TestDeletedWithoutRevertOnDeletion(t *testing.T) {
 	w := newWorld(t, fixture)
+	before := w.renderedYAML("main")
 	w.pass(0)
 	deleteCanary(w)
 	for range 2 {
@@ -143,6 +144,17 @@ func TestDeletedWithoutRevertOnDeletion(t *testing.T) {
 	if findObject(objs, "Deployment", "podinfo-primary", "test") == nil {
 		t.Error("the primary no longer serves")
 	}
+	// What the warning advises: put it back with the flag, delete it again.
+	w.ciCommit("put the podinfo canary back, reverted on deletion", func(dir string) {
+		gitRun(t, dir, "checkout", "HEAD~1", "--", app+"canary.yaml")
+		revertOnDeletion(t, dir)
+	})
+	if res := w.pass(tick); res.Commits != 0 {
+		t.Fatalf("the canary put back committed: %s", w.subject())
+	}
+	deleteCanary(w)
+	w.pass(tick)
+	checkTerminated(t, w, before)
 }
 
 // A HelmRelease app deleted with revertOnDeletion: the user's release is
@@ -166,4 +178,32 @@ func TestHelmReleaseTerminated(t *testing.T) {
 	if c := findObject(objs, "Deployment", "podinfo", "test"); c == nil || strings.Contains(c.MustString(), "replicas: 0") {
 		t.Errorf("the user's release is still scaled down: %v", c)
 	}
+}
+
+// Deleting the Canary document from a file that holds others terminates it
+// as deleting the file does.
+func TestTerminatedCanaryDocument(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	revertOnDeletion(t, dir)
+	const other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo-notes\n  namespace: test\ndata:\n  owner: team-blue\n"
+	canary, err := os.ReadFile(filepath.Join(dir, app, "canary.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, app, "canary.yaml"), append(canary, "---\n"+other...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, dir)
+	before := w.renderedYAML("main")
+	w.pass(0)
+	w.ciCommit("delete the podinfo canary, keep the notes", func(dir string) {
+		if err := os.WriteFile(filepath.Join(dir, app, "canary.yaml"), []byte(other), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	w.pass(tick)
+	checkTerminated(t, w, before)
 }

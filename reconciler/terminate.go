@@ -74,6 +74,7 @@ func (r *Reconciler) deletedCanaries(ctx context.Context, snap *gitops.Snapshot,
 			continue
 		}
 		if path.Join(c.Source.AppDir, GeneratedDir, c.Metadata.Name) != dir || !r.inShard(c) {
+			r.settled[p] = blob // another shard's, or not this folder's canary
 			continue
 		}
 		out[c] = deletedCanary{status: st, statusPath: p}

@@ -92,13 +92,13 @@ func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *git
 	if _, err := fsys.ReadFile(primary); d.CopyPrimary || err != nil {
 		data, err := templates.Primary(ob.in)
 		if err != nil {
-			return nil, err
+			return nil, inReleaseFile(fsys, ob, err)
 		}
 		set(primary, data)
 	}
 	files, err := templates.Component(ob.in, routing(c, d.Status), templates.Options{ScaleDown: scaledDown(d.Status), IngressAnnotationsPrefix: r.opts.IngressAnnotationsPrefix})
 	if err != nil {
-		return nil, err
+		return nil, inReleaseFile(fsys, ob, err)
 	}
 	for name, data := range files {
 		set(path.Join(dir, name), data)

@@ -94,6 +94,33 @@ func helmReleases(data []byte) []string {
 	return out
 }
 
+// inReleaseFile prefixes an error of generating the objects of a
+// HelmRelease target (a chart that does not follow what gitcanary needs)
+// with the file and document of the user's HelmRelease, found among the
+// files the app's render read.
+func inReleaseFile(fsys *gitops.FS, ob *observed, err error) error {
+	if err == nil || ob.in.Release == nil {
+		return err
+	}
+	hr := ob.in.Release.Object
+	for _, p := range ob.paths {
+		data, rerr := fsys.ReadFile(p)
+		if rerr != nil || !isYAML(p) || !bytes.Contains(data, []byte(templates.KindHelmRelease)) {
+			continue
+		}
+		docs, rerr := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
+		if rerr != nil {
+			continue
+		}
+		for i, d := range docs {
+			if gitops.IsHelmRelease(d) && d.GetName() == hr.GetName() {
+				return fmt.Errorf("%s: %w", api.Source{Path: p, Index: i}, err)
+			}
+		}
+	}
+	return err
+}
+
 // chartCanaries finds the Canaries that charts carry (a chart's
 // templates/canary.yaml, as in Flagger's "Canaries with Helm charts and
 // GitOps" tutorial): the app of each file holding HelmReleases is

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"slices"
@@ -289,14 +290,19 @@ func TestCanaryCarriedByTheChart(t *testing.T) {
 func (w *world) applied(rev string) []*yaml.RNode {
 	w.t.Helper()
 	fsys := gitops.NewFS(nil)
+	var sources []*yaml.RNode // a Helm repository's, from anywhere in the repository
 	for _, f := range strings.Split(gitRun(w.t, w.remote, "ls-tree", "-r", "--name-only", rev), "\n") {
-		fsys.Set(f, []byte(w.show(rev, f)))
+		data := []byte(w.show(rev, f))
+		fsys.Set(f, data)
+		if isYAML(f) && strings.Contains(string(data), helmSourceGroup) {
+			sources = append(sources, gitops.ReadHelmSources(data)...)
+		}
 	}
 	objs, err := gitops.Render(fsys, strings.TrimSuffix(app, "/"))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if objs, err = expandReleases(context.Background(), helmEnv(fsys, objs, nil), objs); err != nil {
+	if objs, err = expandReleases(context.Background(), helmEnv(fsys, objs, sources), objs); err != nil {
 		w.t.Fatal(err)
 	}
 	return objs
@@ -306,20 +312,7 @@ func (w *world) applied(rev string) []*yaml.RNode {
 // commit.
 func TestChartThatCannotBeFetched(t *testing.T) {
 	// A chart of its own (charts are cached by digest across tests).
-	fsys := fstest.MapFS{}
-	chart, err := fixtures.ChartFiles("podinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p, data := range chart {
-		fsys[strings.TrimPrefix(p, "charts/")] = &fstest.MapFile{Data: data}
-	}
-	fsys["podinfo/Chart.yaml"].Data = append(fsys["podinfo/Chart.yaml"].Data, "description: "+t.Name()+" "+time.Now().String()+"\n"...)
-	own, err := helmrepo.Package(fsys, "podinfo", "6.9.9")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, s := repoWorld(t, false, false, own)
+	w, s := repoWorld(t, false, false, ownChart(t, "6.9.9", nil))
 	w.pass(0)
 	s.Close()
 	bumpChart(w, "6.0.0", "6.9.9")
@@ -359,5 +352,145 @@ func TestHelmValuesChangeOutsideThePodIsNoRelease(t *testing.T) {
 	bumpValues(w, "6.0.0", "6.0.1")
 	if res := w.pass(tick); res.Commits == 0 {
 		t.Errorf("an image bump started nothing:\n%s", strings.Join(w.subjects(), "\n"))
+	}
+}
+
+// ownChart packages a copy of the fixtures' podinfo chart at version,
+// edited by edit; a description of the test's own keeps its digest apart
+// from every other test's (charts are cached by digest).
+func ownChart(t *testing.T, version string, edit func(fstest.MapFS)) helmrepo.Chart {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	chart, err := fixtures.ChartFiles("podinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range chart {
+		fsys[strings.TrimPrefix(p, "charts/")] = &fstest.MapFile{Data: data}
+	}
+	fsys["podinfo/Chart.yaml"].Data = append(fsys["podinfo/Chart.yaml"].Data, "description: "+t.Name()+" "+time.Now().String()+"\n"...)
+	if edit != nil {
+		edit(fsys)
+	}
+	own, err := helmrepo.Package(fsys, "podinfo", version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return own
+}
+
+// replaceInMap replaces old with new in a file of fsys, failing if absent.
+func replaceInMap(t *testing.T, fsys fstest.MapFS, file, old, new string) {
+	t.Helper()
+	f := fsys[file]
+	if f == nil || !strings.Contains(string(f.Data), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	f.Data = []byte(strings.Replace(string(f.Data), old, new, 1))
+}
+
+// A Helm Operator release whose chart does not follow the conventions
+// gitcanary needs without post-renderers (objects named after
+// fullnameOverride, replicas from replicaCount) is a clear error of its
+// canary, from validate and from run, and run commits nothing.
+func TestHelmOperatorChartWithoutItsConventions(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(t *testing.T, fsys fstest.MapFS)
+		want []string
+	}{
+		{"no fullnameOverride", func(t *testing.T, fsys fstest.MapFS) {
+			replaceInMap(t, fsys, "podinfo/templates/_helpers.tpl", "{{- if .Values.fullnameOverride -}}", "{{- if false -}}")
+			replaceInMap(t, fsys, "podinfo/templates/_helpers.tpl", "{{- if contains $name .Release.Name -}}", "{{- if true -}}{{ $name }}{{- else if false -}}")
+		}, []string{"apps/podinfo/helmrelease.yaml: document 1: ", "HelmRelease test/podinfo", "values.fullnameOverride"}},
+		{"no replicaCount", func(t *testing.T, fsys fstest.MapFS) {
+			replaceInMap(t, fsys, "podinfo/templates/deployment.yaml", "replicas: {{ .Values.replicaCount }}", "replicas: 2")
+		}, []string{"apps/podinfo/helmrelease.yaml: document 1: ", "HelmRelease test/podinfo", "values.replicaCount", "spec.gitops.helm.replicasValue"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			chart := ownChart(t, "6.9.7", func(fsys fstest.MapFS) { tt.edit(t, fsys) })
+			w, _ := repoWorld(t, false, true, chart)
+			bumpChart(w, "6.0.0", "6.9.7")
+			errs, _, err := Validate(w.ci, "istio")
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(from string, errs []error) {
+				t.Helper()
+				var msgs []string
+				for _, e := range errs {
+					msgs = append(msgs, e.Error())
+				}
+				all := strings.Join(msgs, "\n")
+				if len(errs) != 1 || !strings.HasPrefix(all, "canary podinfo.test: ") {
+					t.Errorf("%s: want one error of canary podinfo.test, got:\n%s", from, all)
+				}
+				for _, want := range tt.want {
+					if !strings.Contains(all, want) {
+						t.Errorf("%s: error lacks %q:\n%s", from, want, all)
+					}
+				}
+			}
+			check("validate", errs)
+			res, err := w.rec.Pass(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Commits != 0 {
+				t.Errorf("run committed %d", res.Commits)
+			}
+			check("run", res.Errors)
+		})
+	}
+}
+
+// secretColor is a value only a Secret of valuesFrom holds.
+const secretColor = "s3cr3t-c0l0r-7f3a"
+
+// A HelmRelease whose values come partly from a Secret (valuesFrom) is
+// promoted and rolled back through run; the primary keeps the reference
+// to the Secret, and no commit, log line or error ever holds its value.
+func TestSecretValuesFromThroughRun(t *testing.T) {
+	w, _ := repoWorld(t, false, false)
+	w.ciCommit("podinfo's color from a Secret", func(dir string) {
+		secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: podinfo-secret-values\n  namespace: test\ndata:\n  values.yaml: " +
+			base64.StdEncoding.EncodeToString([]byte("ui:\n  color: "+secretColor+"\n")) + "\n"
+		if err := os.WriteFile(filepath.Join(dir, app, "secret.yaml"), []byte(secret), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gitRun(t, dir, "add", app+"secret.yaml")
+		replaceIn(t, dir, app+"kustomization.yaml", "  - values.yaml\n", "  - values.yaml\n  - secret.yaml\n")
+		replaceIn(t, dir, helmRelease, "      name: podinfo-values\n", "      name: podinfo-values\n    - kind: Secret\n      name: podinfo-secret-values\n")
+	})
+	if res := w.pass(0); res.Commits != 1 {
+		t.Fatalf("init: %d commits", res.Commits)
+	}
+	p := w.show("main", gen+"primary.yaml")
+	if !strings.Contains(p, "kind: Secret") || !strings.Contains(p, "name: podinfo-secret-values") || !strings.Contains(p, "message: from valuesFrom") {
+		t.Errorf("the primary does not keep the Secret reference, or lost the ConfigMap's values:\n%s", p)
+	}
+	// What helm-controller installs: the Secret's value reaches the pods.
+	if cm := findObject(w.applied("main"), "ConfigMap", "podinfo-config-primary", "test"); cm == nil || !strings.Contains(cm.MustString(), secretColor) {
+		t.Fatalf("the primary's ConfigMap lacks the Secret's value: %v", cm)
+	}
+	bumpChart(w, "6.0.0", "6.0.1")
+	w.runTo(pass, 8, promoted)
+	bumpChart(w, "6.0.1", "6.1.0")
+	w.runTo(fail, 6, rolledBack)
+	if hr := w.show("main", helmRelease); !strings.Contains(hr, "version: 6.0.1 # bumped by CI") || !strings.Contains(hr, "name: podinfo-secret-values") {
+		t.Errorf("the rollback did not put the version back, or lost the Secret reference:\n%s", hr)
+	}
+	encoded := base64.StdEncoding.EncodeToString([]byte("ui:\n  color: " + secretColor + "\n"))
+	ours := gitRun(t, w.remote, "log", "-p", "--author=gitcanary", "main")
+	if !strings.Contains(ours, promoted) {
+		t.Fatalf("no gitcanary commit read:\n%s", ours)
+	}
+	for _, v := range []string{secretColor, encoded} {
+		if strings.Contains(ours, v) {
+			t.Errorf("a gitcanary commit holds the Secret's value %q", v)
+		}
+		if strings.Contains(w.logs.String(), v) {
+			t.Errorf("the logs hold the Secret's value %q", v)
+		}
 	}
 }

@@ -51,3 +51,44 @@ func wireComponent(path string, data []byte, comp string) ([]byte, bool, error) 
 	}
 	return out, true, nil
 }
+
+// unwireComponent removes comp from the kustomization's components, and
+// the components field when comp was its only entry (as it was before
+// wireComponent added it), keeping the rest of the file as it was. It
+// reports whether the file changed.
+func unwireComponent(path string, data []byte, comp string) ([]byte, bool, error) {
+	docs, err := readDocs(data)
+	if err != nil || len(docs) != 1 {
+		return nil, false, fmt.Errorf("%s: not a single kustomization document: %v", path, err)
+	}
+	k := docs[0]
+	seq, err := k.Pipe(yaml.Lookup("components"))
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: components: %w", path, err)
+	}
+	if seq == nil {
+		return data, false, nil
+	}
+	content := seq.YNode().Content
+	kept := content[:0:0]
+	for _, e := range content {
+		if e.Value != comp {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == len(content) {
+		return data, false, nil
+	}
+	if len(kept) == 0 {
+		if err := k.PipeE(yaml.Clear("components")); err != nil {
+			return nil, false, fmt.Errorf("%s: components: %w", path, err)
+		}
+	} else {
+		seq.YNode().Content = kept
+	}
+	out, err := writeDocs(docs)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, true, nil
+}

@@ -5,18 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"path"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-logr/logr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/analysis/webhooks"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/machine"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 // maxAttempts bounds how often a pass decides again after a rejected push.
@@ -48,6 +53,10 @@ type Reconciler struct {
 	// digest matched, so that the next pass with the same status blob
 	// need not parse it again.
 	rested map[string]restedStatus
+	// settled remembers, by status file, the generated folders of deleted
+	// canaries that need nothing (no revertOnDeletion) at that status
+	// blob: reported once, not looked up on every pass.
+	settled map[string]plumbing.Hash
 	// renders counts app renders, for tests and benchmarks.
 	renders int
 	// providers checks a canary's metric providers when it is initialized.
@@ -86,9 +95,10 @@ func New(repo *gitops.Repo, opts Options, log logr.Logger, measure MeasureFunc, 
 		repo: repo, opts: opts, log: log, now: now, measure: measure,
 		scanner: newScanner(opts.Path, opts.Provider),
 		shardI:  i, shardN: n,
-		idle:   map[string]string{},
-		rested: map[string]restedStatus{},
-		kicked: make(chan struct{}, 1),
+		idle:    map[string]string{},
+		rested:  map[string]restedStatus{},
+		settled: map[string]plumbing.Hash{},
+		kicked:  make(chan struct{}, 1),
 
 		statuses:     map[string]commitStatus{},
 		statusCanary: map[string]*api.Canary{},
@@ -160,10 +170,12 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		return res, err
 	}
 	canaries, tmpls, errs := r.scanner.scan(snap)
+	deleted, derrs := r.deletedCanaries(ctx, snap, canaries)
 	canaries, conflicts := api.Conflicts(canaries)
-	for _, err := range append(errs, conflicts...) {
+	for _, err := range slices.Concat(errs, conflicts, derrs) {
 		res.Errors = append(res.Errors, errList(err)...)
 	}
+	canaries = append(canaries, slices.SortedFunc(maps.Keys(deleted), byID)...)
 	fsys := gitops.NewFS(snap)
 	tip, pushed := head, head
 	var done []transition
@@ -198,12 +210,15 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		}
 		res.Canaries++
 		log := r.log.WithValues("canary", c.Key())
-		if err := checkCanary(c, r.scanner.catalog, tmpls); err != nil {
-			res.Errors = append(res.Errors, errList(err)...)
-			log.Error(err, "invalid canary: not reconciled")
-			continue
+		del, gone := deleted[c]
+		if !gone {
+			if err := checkCanary(c, r.scanner.catalog, tmpls); err != nil {
+				res.Errors = append(res.Errors, errList(err)...)
+				log.Error(err, "invalid canary: not reconciled")
+				continue
+			}
 		}
-		changes, d, err := r.isolated(ctx, log, snap, fsys, c, head, tmpls, checks)
+		changes, d, err := r.isolated(ctx, log, snap, fsys, c, head, tmpls, checks, del)
 		if err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), err))
 			log.Error(err, "reconcile failed")
@@ -255,6 +270,8 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 	return res, nil
 }
 
+func byID(a, b *api.Canary) int { return strings.Compare(a.ID(), b.ID()) }
+
 func (r *Reconciler) inShard(c *api.Canary) bool {
 	if r.shardN <= 1 {
 		return true
@@ -284,16 +301,20 @@ type decided struct {
 	gate *machine.Gate
 }
 
-// isolated is reconcile for one canary, so that its failure cannot take the
-// pass down: a panic (a bug met by some input) becomes that canary's error
-// and the other canaries are still served.
-func (r *Reconciler) isolated(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string]measured) (changes map[string][]byte, d decided, err error) {
+// isolated is reconcile (or terminate, for a deleted canary: del has its
+// status) for one canary, so that its failure cannot take the pass down: a
+// panic (a bug met by some input) becomes that canary's error and the
+// other canaries are still served.
+func (r *Reconciler) isolated(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string]measured, del deletedCanary) (changes map[string][]byte, d decided, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			changes = nil
 			err = fmt.Errorf("internal error, a bug of gitcanary met by this canary's input (please report it): %v\n%s", p, debug.Stack())
 		}
 	}()
+	if del.statusPath != "" {
+		return r.terminate(ctx, log, snap, fsys, c, del, head)
+	}
 	return r.reconcile(ctx, log, snap, fsys, c, head, tmpls, checks)
 }
 
@@ -351,15 +372,11 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		}
 	}
 	r.renders++
-	pb, err := postBuildFor(r.scanner.flux, c.Source.AppDir)
+	ob, err := r.observe(ctx, snap, fsys, c)
 	if err != nil {
 		return nil, d, err
 	}
-	ob, err := observe(ctx, snap, fsys, c, pb, r.scanner.sources)
-	if err != nil {
-		return nil, d, err
-	}
-	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now, NoRouter: !hasRouter(c)}
+	obs := machine.Observation{Revision: ob.revision, TrackedConfigs: ob.tracked, Head: head.String(), Now: now, NoRouter: !hasRouter(c), Primary: templates.PrimaryName(ob.in)}
 	if st.Phase != "" {
 		obs.Request = rq // honoured once the canary is initialized
 	}
@@ -411,6 +428,16 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		return nil, d, err
 	}
 	return changes, d, nil
+}
+
+// observe renders the app of c without the canary's component (see
+// observe), with the app's Flux post-build substitution.
+func (r *Reconciler) observe(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, error) {
+	pb, err := postBuildFor(r.scanner.flux, c.Source.AppDir)
+	if err != nil {
+		return nil, err
+	}
+	return observe(ctx, snap, fsys, c, pb, r.scanner.sources)
 }
 
 // decide runs the state machine on one tick, making each observation it
@@ -495,23 +522,33 @@ func (r *Reconciler) decide(ctx context.Context, c *api.Canary, st api.Status, h
 // renderCheck renders the app as the commit would leave it and checks the
 // result; a commit that does not pass is never pushed.
 func (r *Reconciler) renderCheck(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, ob *observed, st api.Status, changes map[string][]byte) error {
-	after := fork(snap, fsys, changes)
-	built, err := gitops.Render(after, c.Source.AppDir)
+	objs, err := renderAfter(ctx, snap, fsys, c, ob, changes)
 	if err != nil {
-		return fmt.Errorf("render check: %w", err)
-	}
-	objs, err := ob.pb.apply(built)
-	if err == nil {
-		// What helm-controller applies of the app's HelmReleases.
-		objs, err = expandReleases(ctx, helmEnv(after, objs, ob.sources), objs)
-	}
-	if err != nil {
-		return fmt.Errorf("render check: %w", err)
+		return err
 	}
 	if err := verifyRender(objs, ob.in, st); err != nil {
 		return fmt.Errorf("render check of %s: %w", c.Source.AppDir, err)
 	}
 	return nil
+}
+
+// renderAfter renders the app as a commit with changes would leave it, as
+// Flux applies it: kustomize, post-build substitution, and what
+// helm-controller installs of the app's HelmReleases.
+func renderAfter(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, ob *observed, changes map[string][]byte) ([]*yaml.RNode, error) {
+	after := fork(snap, fsys, changes)
+	built, err := gitops.Render(after, c.Source.AppDir)
+	if err != nil {
+		return nil, fmt.Errorf("render check: %w", err)
+	}
+	objs, err := ob.pb.apply(built)
+	if err == nil {
+		objs, err = expandReleases(ctx, helmEnv(after, objs, ob.sources), objs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("render check: %w", err)
+	}
+	return objs, nil
 }
 
 // recordStates records each canary's status as the pass leaves it, and

@@ -53,6 +53,9 @@ type scanner struct {
 	last *scanResult
 	// walks counts the scans that walked a tree, for tests.
 	walks int
+	// statuses are the status files of the generated folders found by the
+	// last scan: a folder whose Canary is gone still has one.
+	statuses []string
 }
 
 type scanResult struct {
@@ -120,7 +123,11 @@ func (s *scanner) walk(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 	configs := map[string]configMap{}
 	tmpls := analysis.Templates{}
 	seen := make(map[plumbing.Hash]scanned, len(s.cache))
+	var statuses []string
 	err := snap.Walk(func(p string, blob plumbing.Hash) error {
+		if isGenerated(p) && path.Base(p) == StatusFile && s.inRoot(p) {
+			statuses = append(statuses, p)
+		}
 		if !isYAML(p) || !s.inRoot(p) || isGenerated(p) || inChartTemplates(snap, p) {
 			return nil
 		}
@@ -210,6 +217,7 @@ func (s *scanner) walk(snap tree) ([]*api.Canary, analysis.Templates, []error) {
 		errs = append(errs, err)
 	}
 	s.cache = seen
+	s.statuses = statuses
 	resolveSubstituteFrom(flux, configs)
 	s.flux = flux
 	s.sources = sources

@@ -103,9 +103,10 @@ func TestNamePrefixAppValidatesAndRollsOut(t *testing.T) {
 			}
 			bumpImage(w, "6.0.1")
 			got := w.runTo(pass, 12, promoted)
-			// The machine names the primary <target>-primary in its
-			// subjects, the suffix not last (podinfo-v1-primary).
-			if !slices.Contains(got, "Copying podinfo.test template spec to "+tt.prefix+"podinfo"+tt.suffix+"-primary.test") {
+			// The subject names the primary users find: as it renders,
+			// the suffix last (podinfo-primary-v1, not Flagger's
+			// podinfo-v1-primary).
+			if !slices.Contains(got, "Copying podinfo.test template spec to "+name("podinfo-primary")+".test") {
 				t.Errorf("history:\n%s", strings.Join(got, "\n"))
 			}
 			// What Flux applies.

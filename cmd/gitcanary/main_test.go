@@ -97,8 +97,10 @@ func TestValidate(t *testing.T) {
 			"apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.alerts[0].providerRef: AlertProvider test/on-call not found in the repository", false},
 		{"unknown field is a warning", canary, "    maxWeight: 50\n", "    maxWeight: 50\n    maxWieght: 60\n",
 			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.analysis.maxWieght: unknown field, ignored (did you mean maxWeight?)\n1 canary valid, 1 warning\n", true},
-		{"unsupported field is a warning", canary, "  provider: istio\n", "  provider: istio\n  revertOnDeletion: true\n",
-			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.revertOnDeletion: not supported, ignored: gitcanary does not act on a deleted Canary file", true},
+		{"unsupported field is a warning", canary, "    port: 9898\n", "    port: 9898\n    headless: true\n",
+			"warning: apps/podinfo/canary.yaml: document 1 (Canary test/podinfo): spec.service.headless: not supported, ignored: the generated Services always get a cluster IP\n1 canary valid, 1 warning\n", true},
+		{"revertOnDeletion is no warning", canary, "  provider: istio\n", "  provider: istio\n  revertOnDeletion: true\n",
+			"1 canary valid\n", true},
 		{"mirroring an A/B test is refused", canary, "    maxWeight: 50\n", "    iterations: 5\n    match:\n      - headers:\n          x-canary:\n            exact: insider\n    mirror: true\n",
 			"spec.analysis.mirror: an A/B test (analysis.match with iterations) routes the matching requests to the canary, it does not mirror", false},
 	}

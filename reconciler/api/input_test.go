@@ -99,8 +99,6 @@ func TestUnsupportedFields(t *testing.T) {
 		reject         bool
 		want           string
 	}{
-		{"revertOnDeletion", "  service:", "  revertOnDeletion: true\n  service:", false,
-			"spec.revertOnDeletion: not supported, ignored: gitcanary does not act on a deleted Canary file"},
 		{"primaryReadyThreshold", "    stepWeight: 5", "    stepWeight: 5\n    primaryReadyThreshold: 50", false,
 			"spec.analysis.primaryReadyThreshold: not supported, ignored: gitcanary cannot see pods"},
 		{"canaryReadyThreshold", "    stepWeight: 5", "    stepWeight: 5\n    canaryReadyThreshold: 50", false,
@@ -129,9 +127,14 @@ func TestUnsupportedFields(t *testing.T) {
 		})
 	}
 	// Set to its zero value, a field changes nothing and says nothing.
-	cs, err := ParseCanaries("canary.yaml", []byte(edit(t, v1beta1, "  service:", "  revertOnDeletion: false\n  service:")), "")
+	cs, err := ParseCanaries("canary.yaml", []byte(edit(t, v1beta1, "    port: 9898", "    port: 9898\n    headless: false")), "")
 	if err != nil || len(cs[0].Warnings) != 0 {
-		t.Errorf("revertOnDeletion: false: %v %v", err, cs[0].Warnings)
+		t.Errorf("headless: false: %v %v", err, cs[0].Warnings)
+	}
+	// revertOnDeletion is implemented: no warning, and it is read.
+	cs, err = ParseCanaries("canary.yaml", []byte(edit(t, v1beta1, "  service:", "  revertOnDeletion: true\n  service:")), "")
+	if err != nil || len(cs[0].Warnings) != 0 || !cs[0].Spec.RevertOnDeletion {
+		t.Errorf("revertOnDeletion: true: %v %v", err, cs[0].Warnings)
 	}
 }
 

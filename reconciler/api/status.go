@@ -194,11 +194,19 @@ const MaxClockSkew = time.Minute
 // the file and the field; the status is returned with them, for a caller
 // that shows what it can.
 func UnmarshalStatus(path string, data []byte, now time.Time) (Status, error) {
+	_, st, err := UnmarshalStatusOf(path, data, now)
+	return st, err
+}
+
+// UnmarshalStatusOf is UnmarshalStatus that also returns the canary the
+// status belongs to (its metadata): what a pass knows of a canary whose
+// Canary document is gone.
+func UnmarshalStatusOf(path string, data []byte, now time.Time) (ObjectMeta, Status, error) {
 	var f statusFile
 	if err := decodeFile(path, data, KindCanaryStatus, &f); err != nil {
-		return Status{}, err
+		return ObjectMeta{}, Status{}, err
 	}
-	return f.Status, f.validate(path, now)
+	return f.Metadata, f.Status, f.validate(path, now)
 }
 
 func (f *statusFile) validate(path string, now time.Time) error {

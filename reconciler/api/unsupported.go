@@ -19,7 +19,6 @@ type unsupportedField struct {
 // unsupportedFields is the one list of fields gitcanary knows but does not
 // implement. An issue that implements one deletes its entry here.
 var unsupportedFields = []unsupportedField{
-	{Field: "spec.revertOnDeletion", Why: "gitcanary does not act on a deleted Canary file: remove its generated component and the components entry of the kustomization yourself"},
 	{Field: "spec.analysis.primaryReadyThreshold", Why: "gitcanary cannot see pods: spec.gitops.syncGate waits until the cluster has applied a step"},
 	{Field: "spec.analysis.canaryReadyThreshold", Why: "gitcanary cannot see pods: spec.gitops.syncGate waits until the cluster has applied a step"},
 	{Field: "spec.service.headless", Why: "the generated Services always get a cluster IP"},

@@ -236,6 +236,4 @@ func validateStrategy(a *Analysis, add func(field, format string, args ...any)) 
 	}
 }
 
-func contains(list []string, s string) bool { return slices.Contains(list, s) }
-
 func oneOf(s string, options ...string) bool { return slices.Contains(options, s) }

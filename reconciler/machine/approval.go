@@ -65,7 +65,7 @@ func proposed(c *api.Canary, wait api.Status, obs Observation) Decision {
 	} else {
 		next.Phase = api.PhasePromoting
 		next.LastPromotedCommit = obs.Head
-		p.Events = []Event{evCopying(c)}
+		p.Events = []Event{evCopying(c, obs)}
 		p.CopyPrimary = true
 	}
 	p.Status = next

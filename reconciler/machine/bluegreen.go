@@ -45,7 +45,7 @@ func (t *tick) advanceBlueGreen() (Decision, bool) {
 	if !out.Passed {
 		return t.wait(out.Halt), true
 	}
-	return t.promote(evCopying(t.c)), true
+	return t.promote(evCopying(t.c, t.obs)), true
 }
 
 // routedToCanary is the status once blue/green routes all traffic to the

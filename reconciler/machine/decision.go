@@ -54,6 +54,10 @@ type Decision struct {
 	// RevertTarget restores the target's inputs to the status's
 	// LastPromotedCommit as it was before the transition.
 	RevertTarget bool
+	// Terminate removes the canary's generated folder and its components
+	// entry from the app's kustomization: the app renders as its owner
+	// wrote it (revertOnDeletion).
+	Terminate bool
 
 	// Proposal, when set, is a transition proposed in a pull request, to
 	// open, bring up to date or merge; see Proposal.

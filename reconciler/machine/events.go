@@ -31,8 +31,16 @@ func evAdvance(c *api.Canary, w int) Event {
 func evAdvancePrimary(c *api.Canary, w int) Event {
 	return info("Advance %s primary weight %d", c.Key(), w)
 }
-func evCopying(c *api.Canary) Event {
-	return info("Copying %s template spec to %s-primary.%s", c.Key(), c.Spec.TargetRef.Name, c.Metadata.Namespace)
+
+// evCopying names the primary as it renders (obs.Primary: with the app's
+// nameSuffix, podinfo-primary-v1), the object users find in the cluster,
+// where Flagger writes <target>-primary.
+func evCopying(c *api.Canary, obs Observation) Event {
+	primary := obs.Primary
+	if primary == "" {
+		primary = c.Spec.TargetRef.Name + "-primary"
+	}
+	return info("Copying %s template spec to %s.%s", c.Key(), primary, c.Metadata.Namespace)
 }
 func evRoutingPrimary() Event        { return info("Routing all traffic to primary") }
 func evPromoted(c *api.Canary) Event { return info("Promotion completed! Scaling down %s", c.Key()) }

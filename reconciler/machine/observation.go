@@ -20,6 +20,13 @@ type Observation struct {
 	// Request is the oldest pending manual request (`gitcanary promote|
 	// abort|pause|resume`), or nil.
 	Request *Request
+	// Primary is the name the primary renders as (the app's nameSuffix
+	// comes last: podinfo-primary-v1); empty is <target>-primary.
+	Primary string
+	// Deleted is set when the Canary document is gone from the repository
+	// while its generated folder remains; the canary is then its last
+	// known spec.
+	Deleted bool
 
 	// The answers to what a Decision needed; nil until asked for.
 

@@ -28,7 +28,7 @@ func (t *tick) promotionGate(next func() Decision) (Decision, bool) {
 	if next != nil {
 		return next(), true
 	}
-	return t.promote(evCopying(t.c)), true
+	return t.promote(evCopying(t.c, t.obs)), true
 }
 
 // promote copies the target to the primary: phase Promoting.

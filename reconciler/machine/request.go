@@ -43,7 +43,7 @@ func (t *tick) request() (Decision, bool) {
 		if t.obs.Revision != st.LastAppliedSpec {
 			return ignore("a new revision arrived; its analysis restarts on the next step")
 		}
-		return t.promote(info("Promotion of %s requested by %s", t.c.Key(), rq.By), evCopying(t.c)), true
+		return t.promote(info("Promotion of %s requested by %s", t.c.Key(), rq.By), evCopying(t.c, t.obs)), true
 	}
 	return ignore("unknown action")
 }

@@ -26,12 +26,19 @@ var (
 	analysing = []api.Phase{api.PhaseProgressing, api.PhaseWaitingPromotion}
 	applying  = []api.Phase{api.PhaseProgressing, api.PhaseWaitingPromotion, api.PhasePromoting, api.PhaseFinalising}
 	every     = append(slices.Clone(uninitialized), initialized...)
+	// existing are the phases of a canary whose Canary document may be
+	// deleted: every initialized one, and Terminating (a status left
+	// between the two steps of Flagger's finalizer).
+	existing = append(slices.Clone(initialized), api.PhaseTerminating)
 )
 
 // rules is the machine, in the order of Flagger's advanceCanary
 // (pkg/controller/scheduler.go). The first row whose step decides wins; a
 // tick no row decides waits.
 var rules = []rule{
+	// Flagger's finalizer runs on deletion before anything else, even for
+	// a suspended canary: Terminating, then Terminated, in one commit.
+	{"deleted: terminate", existing, (*tick).terminate},
 	// Flagger returns before doing anything for a suspended canary, even
 	// before initializing it.
 	{"suspended", every, (*tick).suspended},

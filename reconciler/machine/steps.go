@@ -142,7 +142,7 @@ func (t *tick) skipAnalysis() (Decision, bool) {
 	next.CanaryWeight, next.Iterations = 0, 0
 	next.LastPromotedSpec = t.st.LastAppliedSpec
 	next.LastPromotedCommit = t.obs.Head
-	d := t.transition(next, t.analysed(), evCopying(t.c), evSkipped(t.c))
+	d := t.transition(next, t.analysed(), evCopying(t.c, t.obs), evSkipped(t.c))
 	d.CopyPrimary = true
 	return d, true
 }

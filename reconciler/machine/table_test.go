@@ -50,6 +50,9 @@ func TestTransitions(t *testing.T) {
 		events       string // event texts joined by " | "
 		copyPrimary  bool
 		revertTarget bool
+		// deleted: the Canary document is gone; terminate: the commit
+		// removes the generated folder.
+		deleted, terminate bool
 	}{
 		{name: "initialize", st: api.Status{}, rev: "v1", now: t0,
 			commit: true, phase: api.PhaseInitialized, events: "Initialization done! podinfo.test", copyPrimary: true},
@@ -113,6 +116,16 @@ func TestTransitions(t *testing.T) {
 			events: "Rolling back podinfo.test failed checks threshold reached 2 | Canary failed! Scaling down podinfo.test"},
 		{name: "suspended", st: status(api.PhaseProgressing, 20, 0), rev: "v3", now: due,
 			edit: func(c *api.Canary) { c.Spec.Suspend = true }},
+		{name: "deleted with revertOnDeletion at rest: terminated", st: idle(api.PhaseSucceeded), rev: "v1", now: t0, deleted: true,
+			edit:   func(c *api.Canary) { c.Spec.RevertOnDeletion = true },
+			commit: true, phase: api.PhaseTerminated, terminate: true, events: "Terminated canary podinfo.test"},
+		{name: "deleted with revertOnDeletion mid-rollout: terminated at once", st: status(api.PhaseProgressing, 40, 1), rev: "v2", now: t0, deleted: true,
+			edit:   func(c *api.Canary) { c.Spec.RevertOnDeletion = true },
+			commit: true, phase: api.PhaseTerminated, failed: 1, terminate: true, events: "Terminated canary podinfo.test"},
+		{name: "deleted while suspended: terminated all the same", st: status(api.PhaseProgressing, 40, 0), rev: "v2", now: t0, deleted: true,
+			edit:   func(c *api.Canary) { c.Spec.RevertOnDeletion, c.Spec.Suspend = true, true },
+			commit: true, phase: api.PhaseTerminated, terminate: true, events: "Terminated canary podinfo.test"},
+		{name: "deleted without revertOnDeletion: nothing", st: status(api.PhaseProgressing, 40, 0), rev: "v2", now: due, deleted: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +134,7 @@ func TestTransitions(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(c)
 			}
-			obs := Observation{Revision: tt.rev, Head: "c9", Now: tt.now}
+			obs := Observation{Revision: tt.rev, Head: "c9", Now: tt.now, Deleted: tt.deleted}
 			if tt.checks != nil {
 				obs.Metrics = &Metrics{Checks: tt.checks}
 			}
@@ -144,8 +157,8 @@ func TestTransitions(t *testing.T) {
 				t.Errorf("got %s weight %d failed %d events %q\nwant %s weight %d failed %d events %q",
 					st.Phase, st.CanaryWeight, st.FailedChecks, strings.Join(texts, " | "), tt.phase, tt.weight, tt.failed, tt.events)
 			}
-			if d.CopyPrimary != tt.copyPrimary || d.RevertTarget != tt.revertTarget {
-				t.Errorf("copyPrimary=%v revertTarget=%v, want %v %v", d.CopyPrimary, d.RevertTarget, tt.copyPrimary, tt.revertTarget)
+			if d.CopyPrimary != tt.copyPrimary || d.RevertTarget != tt.revertTarget || d.Terminate != tt.terminate {
+				t.Errorf("copyPrimary=%v revertTarget=%v terminate=%v, want %v %v %v", d.CopyPrimary, d.RevertTarget, d.Terminate, tt.copyPrimary, tt.revertTarget, tt.terminate)
 			}
 			if !st.LastTransitionTime.Equal(tt.now) {
 				t.Errorf("lastTransitionTime %s, want %s", st.LastTransitionTime, tt.now)

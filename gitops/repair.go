@@ -76,6 +76,7 @@ func (r *Repo) repairLocked(ctx context.Context, cause error) error {
 	r.opts.Log.Info("the clone in the workdir is damaged: cloning again", "workdir", r.dir, "error", cause.Error())
 	if r.store != nil {
 		_ = r.store.Close()
+		_ = r.objs.close()
 		r.store = nil
 	}
 	entries, err := os.ReadDir(r.dir)

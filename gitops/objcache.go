@@ -3,14 +3,14 @@ package gitops
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 
-	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
-	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 )
 
 // cachedStorage is the clone's object storage: an object cache in front of
@@ -72,11 +72,7 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	if t != plumbing.AnyObject && typ != t {
 		return nil, plumbing.ErrObjectNotFound
 	}
-	o := &plumbing.MemoryObject{}
-	o.SetType(typ)
-	if _, err := o.Write(data); err != nil {
-		return nil, err
-	}
+	o := &storedObject{hash: h, typ: typ, data: data}
 	s.objects.Put(o)
 	return o, nil
 }
@@ -212,27 +208,55 @@ func (s *cachedStorage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (plu
 	return s.EncodedObject(t, h)
 }
 
-// PackfileWriter writes a fetched pack into objects/pack, as go-git's
-// storage does but without first loading every pack index into memory;
-// the objects are read from the new pack once it is written.
+// PackfileWriter writes a fetched pack into objects/pack and indexes it
+// with [indexPack], as go-git's storage would but without loading every
+// pack index first nor keeping hundreds of bytes per object while it
+// indexes: a clone of a long history fits in a bounded memory.
 func (s *cachedStorage) PackfileWriter() (io.WriteCloser, error) {
-	w, err := dotgit.New(osfs.New(s.dir)).NewObjectPack()
+	f, err := os.CreateTemp(filepath.Join(s.dir, "objects", "pack"), "tmp_pack_")
 	if err != nil {
 		return nil, err
 	}
-	return &fetchedPackWriter{PackWriter: w, s: s}, nil
+	return &fetchedPack{File: f, s: s}, nil
 }
 
-type fetchedPackWriter struct {
-	*dotgit.PackWriter
+// fetchedPack is a pack being fetched, in a temporary file until Close
+// indexes it and renames it into place.
+type fetchedPack struct {
+	*os.File
 	s *cachedStorage
 }
 
-func (w *fetchedPackWriter) Close() error {
-	err := w.PackWriter.Close()
+func (w *fetchedPack) Close() error {
+	tmp := w.File.Name()
+	defer os.Remove(tmp)
+	st, err := w.File.Stat()
+	if err == nil {
+		err = w.File.Sync()
+	}
+	if cerr := w.File.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	idx, sum, err := indexPack(tmp, w.s.disk.read)
+	if err != nil {
+		return fmt.Errorf("index the fetched pack: %w", err)
+	}
+	name := filepath.Join(w.s.dir, "objects", "pack", "pack-"+sum.String())
+	if err := os.Chmod(tmp, 0o444); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name+".pack"); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(name+".idx", idx); err != nil {
+		return err
+	}
 	w.s.Storage.Reindex()
 	w.s.disk.invalidate()
-	return err
+	return nil
 }
 
 // close releases the packs the storage reads; s may be nil (a clone that

@@ -6,32 +6,41 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
-// packIndex is a version 2 pack index (a pack's .idx file), mapped into
-// memory and searched where it lies: the fanout table narrows a lookup to
-// the names starting with the same byte, a binary search finds the name,
-// and its offset is read from the offset tables. Nothing proportional to
-// the pack's object count is decoded or allocated, so a clone's memory does
-// not grow with its history; only the pages a lookup touches are resident.
+// packIndex is a version 2 pack index (a pack's .idx file), searched where
+// it lies on disk: in memory are only its fanout table and every
+// idxSampleStep-th name (20 bytes per 256 objects: 94 KiB for a pack of 1.2
+// million objects). A lookup finds its block of names among the samples,
+// reads that block (one pread of 5 KiB), searches it, and reads the
+// object's offset (one more). go-git instead decodes whole indexes into
+// memory, with maps of every object, which made memory grow with history.
+//
+// Lookups are not safe for concurrent use (they share one buffer): the
+// [objectStore] serializes them.
 type packIndex struct {
-	path  string
-	data  []byte // the whole file, mapped read-only
-	unmap func() error
-	count int
-	// names, offsets and large are the tables of the file, as slices of
-	// data.
-	names, offsets, large []byte
-	// packSum is the checksum of the pack the index describes.
-	packSum plumbing.Hash
+	path   string
+	f      *os.File
+	count  int
+	fanout [256]uint32
+	sample []plumbing.Hash
+	// namesAt, offsetsAt and largeAt are where the tables start in the
+	// file; large is the number of 64-bit offsets.
+	namesAt, offsetsAt, largeAt int64
+	large                       int
+	packSum                     plumbing.Hash
+	block                       []byte  // a block of names, read
+	scratch                     [8]byte // an offset, read
 }
 
 const (
 	idxHeaderSize = 8
 	idxFanoutSize = 256 * 4
+	idxSampleStep = 256
 	// idxLargeOffset flags an offset table entry that is an index into
 	// the table of 64-bit offsets.
 	idxLargeOffset = 1 << 31
@@ -39,78 +48,89 @@ const (
 
 var idxMagic = []byte{0xff, 't', 'O', 'c', 0, 0, 0, 2}
 
-// openPackIndex maps the index at path and checks its layout.
+// openPackIndex opens the index at path, checks its layout and reads its
+// fanout table and samples.
 func openPackIndex(path string) (*packIndex, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	data, unmap, err := mapFile(f)
+	idx, err := readPackIndex(path, f)
 	if err != nil {
-		return nil, fmt.Errorf("map %s: %w", filepath.Base(path), err)
-	}
-	idx, err := parsePackIndex(path, data)
-	if err != nil {
-		_ = unmap()
+		f.Close()
 		return nil, err
 	}
-	idx.unmap = unmap
 	return idx, nil
 }
 
-// parsePackIndex checks the layout of the index data and slices its
-// tables.
-func parsePackIndex(path string, data []byte) (*packIndex, error) {
-	bad := func(what string) error {
-		return fmt.Errorf("%w: %s: %s", idxfile.ErrMalformedIdxFile, filepath.Base(path), what)
+func readPackIndex(path string, f *os.File) (*packIndex, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", idxfile.ErrMalformedIdxFile, filepath.Base(path), fmt.Sprintf(format, args...))
 	}
-	if len(data) < idxHeaderSize+idxFanoutSize+2*20 {
-		return nil, bad(fmt.Sprintf("truncated (%d bytes)", len(data)))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
-	if !bytes.Equal(data[:idxHeaderSize], idxMagic) {
+	size := st.Size()
+	head := make([]byte, idxHeaderSize+idxFanoutSize)
+	if size < int64(len(head))+2*20 {
+		return nil, bad("truncated (%d bytes)", size)
+	}
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return nil, bad("%v", err)
+	}
+	if !bytes.Equal(head[:idxHeaderSize], idxMagic) {
 		return nil, bad("not a version 2 pack index")
 	}
-	fanout := data[idxHeaderSize : idxHeaderSize+idxFanoutSize]
-	n := int(binary.BigEndian.Uint32(fanout[255*4:]))
-	tables := idxHeaderSize + idxFanoutSize
-	min := tables + n*(20+4+4) + 2*20
-	if len(data) < min {
-		return nil, bad(fmt.Sprintf("%d objects need %d bytes, the file has %d", n, min, len(data)))
+	x := &packIndex{path: path, f: f}
+	for i := range x.fanout {
+		x.fanout[i] = binary.BigEndian.Uint32(head[idxHeaderSize+i*4:])
+		if i > 0 && x.fanout[i] < x.fanout[i-1] {
+			return nil, bad("fanout table out of order")
+		}
 	}
-	large := data[tables+n*28 : len(data)-40]
-	if len(large)%8 != 0 {
-		return nil, bad("the table of large offsets is not a whole number of entries")
+	x.count = int(x.fanout[255])
+	n := int64(x.count)
+	x.namesAt = int64(len(head))
+	x.offsetsAt = x.namesAt + n*24
+	x.largeAt = x.namesAt + n*28
+	largeBytes := size - 40 - x.largeAt
+	if largeBytes < 0 || largeBytes%8 != 0 {
+		return nil, bad("%d objects do not fit in %d bytes", n, size)
 	}
-	idx := &packIndex{
-		path:    path,
-		data:    data,
-		count:   n,
-		names:   data[tables : tables+n*20],
-		offsets: data[tables+n*24 : tables+n*28],
-		large:   large,
+	x.large = int(largeBytes / 8)
+	if _, err := f.ReadAt(x.packSum[:], size-40); err != nil {
+		return nil, bad("%v", err)
 	}
-	copy(idx.packSum[:], data[len(data)-40:])
-	return idx, nil
-}
-
-// fanout returns the number of objects whose name's first byte is at most
-// b.
-func (x *packIndex) fanout(b int) int {
-	if b < 0 {
-		return 0
+	x.sample = make([]plumbing.Hash, (x.count+idxSampleStep-1)/idxSampleStep)
+	for k := range x.sample {
+		if _, err := f.ReadAt(x.sample[k][:], x.namesAt+int64(k*idxSampleStep)*20); err != nil {
+			return nil, bad("%v", err)
+		}
 	}
-	return int(binary.BigEndian.Uint32(x.data[idxHeaderSize+b*4:]))
+	x.block = make([]byte, idxSampleStep*20)
+	return x, nil
 }
 
 // find returns the offset of object h in the pack, or false.
 func (x *packIndex) find(h plumbing.Hash) (int64, bool, error) {
-	lo, hi := x.fanout(int(h[0])-1), x.fanout(int(h[0]))
+	// The last block whose first name is at most h.
+	k := sort.Search(len(x.sample), func(k int) bool { return bytes.Compare(x.sample[k][:], h[:]) > 0 }) - 1
+	if k < 0 {
+		return 0, false, nil
+	}
+	first := k * idxSampleStep
+	n := min(idxSampleStep, x.count-first)
+	block := x.block[:n*20]
+	if _, err := x.f.ReadAt(block, x.namesAt+int64(first)*20); err != nil {
+		return 0, false, fmt.Errorf("%w: %s: %v", idxfile.ErrMalformedIdxFile, filepath.Base(x.path), err)
+	}
+	lo, hi := 0, n
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(x.names[mid*20:mid*20+20], h[:]); {
+		switch c := bytes.Compare(block[mid*20:mid*20+20], h[:]); {
 		case c == 0:
-			off, err := x.offset(mid)
+			off, err := x.offset(first + mid)
 			return off, err == nil, err
 		case c < 0:
 			lo = mid + 1
@@ -123,22 +143,22 @@ func (x *packIndex) find(h plumbing.Hash) (int64, bool, error) {
 
 // offset returns the pack offset of the i-th object in name order.
 func (x *packIndex) offset(i int) (int64, error) {
-	o := binary.BigEndian.Uint32(x.offsets[i*4:])
+	b := x.scratch[:]
+	if _, err := x.f.ReadAt(b[:4], x.offsetsAt+int64(i)*4); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", idxfile.ErrMalformedIdxFile, filepath.Base(x.path), err)
+	}
+	o := binary.BigEndian.Uint32(b[:4])
 	if o&idxLargeOffset == 0 {
 		return int64(o), nil
 	}
 	j := int(o &^ idxLargeOffset)
-	if (j+1)*8 > len(x.large) {
+	if j >= x.large {
 		return 0, fmt.Errorf("%w: %s: large offset %d past the table", idxfile.ErrMalformedIdxFile, filepath.Base(x.path), j)
 	}
-	return int64(binary.BigEndian.Uint64(x.large[j*8:])), nil
+	if _, err := x.f.ReadAt(b, x.largeAt+int64(j)*8); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", idxfile.ErrMalformedIdxFile, filepath.Base(x.path), err)
+	}
+	return int64(binary.BigEndian.Uint64(b)), nil
 }
 
-func (x *packIndex) close() error {
-	if x.unmap == nil {
-		return nil
-	}
-	err := x.unmap()
-	x.unmap, x.data, x.names, x.offsets, x.large = nil, nil, nil, nil, nil
-	return err
-}
+func (x *packIndex) close() error { return x.f.Close() }

@@ -117,7 +117,10 @@ func (p *packFile) entry(off int64) (packEntry, error) {
 	return e, nil
 }
 
-var zlibReaders sync.Pool
+var (
+	zlibReaders sync.Pool
+	bufReaders  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+)
 
 // inflate reads the zlib stream of e, which must inflate to exactly
 // e.size bytes.
@@ -126,7 +129,9 @@ func (p *packFile) inflate(e packEntry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := bufio.NewReaderSize(io.NewSectionReader(f, e.data, 1<<62), 4096)
+	src := bufReaders.Get().(*bufio.Reader)
+	defer bufReaders.Put(src)
+	src.Reset(io.NewSectionReader(f, e.data, 1<<62))
 	var zr io.ReadCloser
 	if v, ok := zlibReaders.Get().(io.ReadCloser); ok {
 		if err := v.(zlib.Resetter).Reset(src, nil); err != nil {
@@ -150,6 +155,16 @@ func (p *packFile) inflate(e packEntry) ([]byte, error) {
 		return nil, p.malformed(e.data, "inflate: %v", err)
 	}
 	return data, nil
+}
+
+// inflateAt reads the entry at off as it is stored: a whole object's
+// content, or a delta.
+func (p *packFile) inflateAt(off int64) ([]byte, error) {
+	e, err := p.entry(off)
+	if err != nil {
+		return nil, err
+	}
+	return p.inflate(e)
 }
 
 func (p *packFile) close() error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -107,5 +108,10 @@ func child(args []string) error {
 	default:
 		return fmt.Errorf("unknown work %q", work)
 	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return err
+	}
+	out.MiB = float64(ru.Maxrss) / 1024 // KiB on Linux
 	return json.NewEncoder(os.Stdout).Encode(out)
 }

@@ -2,6 +2,9 @@ package gitops
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -11,8 +14,10 @@ import (
 )
 
 // cachedStorage is the clone's object storage: an object cache in front of
-// the filesystem storage, and the objects of commits not pushed yet, kept
-// in memory.
+// the objects on disk, and the objects of commits not pushed yet, kept in
+// memory. Objects on disk are read through an [objectStore], whose memory
+// does not grow with the repository's history; go-git's filesystem storage
+// keeps references, the config and the writing of fetched packs.
 //
 // go-git's storage opens a loose object's file before it looks in its own
 // cache, so without the cache every tree lookup of a pass costs a few
@@ -26,6 +31,7 @@ type cachedStorage struct {
 	*filesystem.Storage
 	dir     string // the bare repository's
 	objects cache.Object
+	disk    *objectStore
 
 	mu      sync.Mutex
 	pending map[plumbing.Hash]*packedObject
@@ -33,7 +39,7 @@ type cachedStorage struct {
 }
 
 func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
-	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), pending: map[plumbing.Hash]*packedObject{}}
+	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}}
 }
 
 // pendingObject returns the pending object h as an object, or nil.
@@ -59,10 +65,14 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	if o, ok := s.objects.Get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
 		return o, nil
 	}
-	o, err := s.Storage.EncodedObject(t, h)
+	typ, data, err := s.disk.read(h)
 	if err != nil {
 		return nil, err
 	}
+	if t != plumbing.AnyObject && typ != t {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	o := &storedObject{hash: h, typ: typ, data: data}
 	s.objects.Put(o)
 	return o, nil
 }
@@ -76,7 +86,9 @@ func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Has
 	if _, ok := s.pending[h]; ok {
 		return h, nil
 	}
-	if err := s.Storage.HasEncodedObject(h); err == nil {
+	if ok, err := s.disk.has(h); err != nil {
+		return h, err
+	} else if ok {
 		return h, nil // already on disk: an unchanged blob or tree
 	}
 	p, err := packObject(o)
@@ -96,7 +108,11 @@ func (s *cachedStorage) HasEncodedObject(h plumbing.Hash) error {
 	if ok {
 		return nil
 	}
-	return s.Storage.HasEncodedObject(h)
+	ok, err := s.disk.has(h)
+	if err == nil && !ok {
+		err = plumbing.ErrObjectNotFound
+	}
+	return err
 }
 
 // EncodedObjectSize reports pending objects too.
@@ -107,7 +123,11 @@ func (s *cachedStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	if ok {
 		return p.size, nil
 	}
-	return s.Storage.EncodedObjectSize(h)
+	o, err := s.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return 0, err
+	}
+	return o.Size(), nil
 }
 
 // persist writes the pending objects to disk as one packfile and forgets
@@ -167,6 +187,7 @@ func (s *cachedStorage) persistPack(p *encodedPack) error {
 		return fmt.Errorf("write the pushed objects: %w", err)
 	}
 	s.Storage.Reindex()
+	s.disk.invalidate()
 	clear(s.pending)
 	s.bytes = 0
 	return nil
@@ -181,11 +202,68 @@ func (s *cachedStorage) discard() {
 	s.bytes = 0
 }
 
-// DeltaObject returns a pending object as it is; else the stored one
-// (possibly as a delta), as the packfile encoder of a push asks.
+// DeltaObject returns the object whole (the packfile encoder of a push
+// may be given a delta, or not).
 func (s *cachedStorage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	if o, err := s.pendingObject(t, h); o != nil || err != nil {
-		return o, err
+	return s.EncodedObject(t, h)
+}
+
+// PackfileWriter writes a fetched pack into objects/pack and indexes it
+// with [indexPack], as go-git's storage would but without loading every
+// pack index first nor keeping hundreds of bytes per object while it
+// indexes: a clone of a long history fits in a bounded memory.
+func (s *cachedStorage) PackfileWriter() (io.WriteCloser, error) {
+	f, err := os.CreateTemp(filepath.Join(s.dir, "objects", "pack"), "tmp_pack_")
+	if err != nil {
+		return nil, err
 	}
-	return s.Storage.DeltaObject(t, h)
+	return &fetchedPack{File: f, s: s}, nil
+}
+
+// fetchedPack is a pack being fetched, in a temporary file until Close
+// indexes it and renames it into place.
+type fetchedPack struct {
+	*os.File
+	s *cachedStorage
+}
+
+func (w *fetchedPack) Close() error {
+	tmp := w.File.Name()
+	defer os.Remove(tmp)
+	st, err := w.File.Stat()
+	if err == nil {
+		err = w.File.Sync()
+	}
+	if cerr := w.File.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	idx, sum, err := indexPack(tmp, w.s.disk.read)
+	if err != nil {
+		return fmt.Errorf("index the fetched pack: %w", err)
+	}
+	name := filepath.Join(w.s.dir, "objects", "pack", "pack-"+sum.String())
+	if err := os.Chmod(tmp, 0o444); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name+".pack"); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(name+".idx", idx); err != nil {
+		return err
+	}
+	w.s.Storage.Reindex()
+	w.s.disk.invalidate()
+	return nil
+}
+
+// close releases the packs the storage reads; s may be nil (a clone that
+// failed to open).
+func (s *cachedStorage) close() error {
+	if s == nil {
+		return nil
+	}
+	return s.disk.close()
 }

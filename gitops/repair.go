@@ -76,6 +76,7 @@ func (r *Repo) repairLocked(ctx context.Context, cause error) error {
 	r.opts.Log.Info("the clone in the workdir is damaged: cloning again", "workdir", r.dir, "error", cause.Error())
 	if r.store != nil {
 		_ = r.store.Close()
+		_ = r.objs.close()
 		r.store = nil
 	}
 	entries, err := os.ReadDir(r.dir)
@@ -186,12 +187,32 @@ func verifyPack(path string) error {
 	if !bytes.Equal(h.Sum(nil), trailer) {
 		return fmt.Errorf("pack %s: checksum mismatch (truncated or overwritten)", filepath.Base(path))
 	}
-	idx, err := os.ReadFile(strings.TrimSuffix(path, ".pack") + ".idx")
+	// The index ends with the pack's checksum and its own: only that is
+	// read (an index of a long history is tens of MiB).
+	idxSum, err := readTail(strings.TrimSuffix(path, ".pack")+".idx", 2*sum)
 	if err != nil {
 		return fmt.Errorf("pack %s: index: %w", filepath.Base(path), err)
 	}
-	if len(idx) < 2*sum || !bytes.Equal(idx[len(idx)-2*sum:len(idx)-sum], trailer) {
+	if len(idxSum) < 2*sum || !bytes.Equal(idxSum[:sum], trailer) {
 		return fmt.Errorf("pack %s: its index belongs to another pack", filepath.Base(path))
 	}
 	return nil
+}
+
+// readTail reads the last n bytes of the file at path, or all of a
+// shorter one.
+func readTail(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	n = min(n, st.Size())
+	buf := make([]byte, n)
+	_, err = f.ReadAt(buf, st.Size()-n)
+	return buf, err
 }

@@ -87,7 +87,9 @@ func OpenRepo(ctx context.Context, opts RepoOptions) (*Repo, error) {
 // the origin remote at the configured URL.
 func (r *Repo) init() error {
 	dir := r.dir
-	r.store = filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRUDefault(),
+	// Objects are read through r.objs (see [cachedStorage]): go-git's own
+	// cache holds only what go-git reads by itself.
+	r.store = filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRU(cache.MiByte),
 		filesystem.Options{KeepDescriptors: true})
 	_, statErr := os.Stat(filepath.Join(dir, "HEAD"))
 	var err error
@@ -242,7 +244,7 @@ func (r *Repo) Dir() string { return r.dir }
 func (r *Repo) Close() error {
 	var errs []error
 	if r.store != nil {
-		errs = append(errs, r.store.Close())
+		errs = append(errs, r.store.Close(), r.objs.close())
 		r.store = nil
 	}
 	if r.wd != nil {

@@ -1,0 +1,177 @@
+package gitops
+
+import (
+	"bufio"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+)
+
+// packFile is a pack on disk with its index: objects are read by offset
+// with pread, whole or rebuilt from their delta chain, and nothing else of
+// the pack is loaded.
+type packFile struct {
+	idx  *packIndex
+	path string
+	f    *os.File // opened at the first read
+}
+
+// maxDeltaChain bounds a delta chain (git's own default depth is 50, its
+// --aggressive one 250): a longer one is a damaged pack looping on itself.
+const maxDeltaChain = 10_000
+
+// packEntry is an entry's header: its type, its inflated size, where its
+// compressed data starts, and the base of a delta.
+type packEntry struct {
+	typ     plumbing.ObjectType
+	size    int64
+	data    int64         // offset of the zlib stream
+	baseOff int64         // of an OFS_DELTA, in the same pack
+	baseRef plumbing.Hash // of a REF_DELTA
+}
+
+func (p *packFile) file() (*os.File, error) {
+	if p.f == nil {
+		f, err := os.Open(p.path)
+		if err != nil {
+			return nil, err
+		}
+		p.f = f
+	}
+	return p.f, nil
+}
+
+func (p *packFile) malformed(off int64, format string, args ...any) error {
+	return fmt.Errorf("%w: %s at offset %d: %s", packfile.ErrMalformedPackFile, filepath.Base(p.path), off, fmt.Sprintf(format, args...))
+}
+
+// entry reads the header of the entry at off.
+func (p *packFile) entry(off int64) (packEntry, error) {
+	f, err := p.file()
+	if err != nil {
+		return packEntry{}, err
+	}
+	var buf [32]byte // a header: at most 10 size bytes, then a 20-byte hash or 10 offset bytes
+	n, err := f.ReadAt(buf[:], off)
+	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
+		return packEntry{}, p.malformed(off, "%v", err)
+	}
+	b := buf[:n]
+	i := 0
+	next := func() (byte, error) {
+		if i >= len(b) {
+			return 0, p.malformed(off, "truncated header")
+		}
+		c := b[i]
+		i++
+		return c, nil
+	}
+	c, _ := next()
+	e := packEntry{typ: plumbing.ObjectType((c >> 4) & 7), size: int64(c & 0x0f)}
+	for shift := 4; c&0x80 != 0; shift += 7 {
+		if c, err = next(); err != nil {
+			return e, err
+		}
+		if shift > 56 {
+			return e, p.malformed(off, "object size overflows")
+		}
+		e.size |= int64(c&0x7f) << shift
+	}
+	switch e.typ {
+	case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
+	case plumbing.OFSDeltaObject:
+		if c, err = next(); err != nil {
+			return e, err
+		}
+		rel := int64(c & 0x7f)
+		for c&0x80 != 0 {
+			if c, err = next(); err != nil {
+				return e, err
+			}
+			if rel > 1<<55 {
+				return e, p.malformed(off, "delta base offset overflows")
+			}
+			rel = (rel+1)<<7 | int64(c&0x7f)
+		}
+		if rel <= 0 || rel > off {
+			return e, p.malformed(off, "delta base offset %d out of the pack", rel)
+		}
+		e.baseOff = off - rel
+	case plumbing.REFDeltaObject:
+		if len(b)-i < 20 {
+			return e, p.malformed(off, "truncated delta base name")
+		}
+		copy(e.baseRef[:], b[i:i+20])
+		i += 20
+	default:
+		return e, p.malformed(off, "unknown object type %d", e.typ)
+	}
+	e.data = off + int64(i)
+	return e, nil
+}
+
+var (
+	zlibReaders sync.Pool
+	bufReaders  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+)
+
+// inflate reads the zlib stream of e, which must inflate to exactly
+// e.size bytes.
+func (p *packFile) inflate(e packEntry) ([]byte, error) {
+	f, err := p.file()
+	if err != nil {
+		return nil, err
+	}
+	src := bufReaders.Get().(*bufio.Reader)
+	defer bufReaders.Put(src)
+	src.Reset(io.NewSectionReader(f, e.data, 1<<62))
+	var zr io.ReadCloser
+	if v, ok := zlibReaders.Get().(io.ReadCloser); ok {
+		if err := v.(zlib.Resetter).Reset(src, nil); err != nil {
+			return nil, p.malformed(e.data, "%v", err)
+		}
+		zr = v
+	} else if zr, err = zlib.NewReader(src); err != nil {
+		return nil, p.malformed(e.data, "%v", err)
+	}
+	defer zlibReaders.Put(zr)
+	data := make([]byte, e.size)
+	if _, err := io.ReadFull(zr, data); err != nil {
+		return nil, p.malformed(e.data, "inflate: %v", err)
+	}
+	// The stream must end here: this also checks its checksum.
+	var one [1]byte
+	if n, err := zr.Read(one[:]); n != 0 || !errors.Is(err, io.EOF) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = packfile.ErrInflatedSizeMismatch
+		}
+		return nil, p.malformed(e.data, "inflate: %v", err)
+	}
+	return data, nil
+}
+
+// inflateAt reads the entry at off as it is stored: a whole object's
+// content, or a delta.
+func (p *packFile) inflateAt(off int64) ([]byte, error) {
+	e, err := p.entry(off)
+	if err != nil {
+		return nil, err
+	}
+	return p.inflate(e)
+}
+
+func (p *packFile) close() error {
+	var err error
+	if p.f != nil {
+		err = p.f.Close()
+		p.f = nil
+	}
+	return errors.Join(err, p.idx.close())
+}

@@ -32,9 +32,6 @@ func serveGit(t *testing.T, root, token string) (url string, denied *atomic.Int3
 	return url, denied
 }
 
-// gitBackend is git http-backend serving the bare repositories under root.
-func gitBackend(t testing.TB, root string) http.Handler { return gitserve.Backend(t, root) }
-
 // serveHTTP serves h on 127.0.0.1 until the test ends and returns its URL.
 func serveHTTP(t testing.TB, h http.Handler) string {
 	t.Helper()

@@ -25,7 +25,7 @@ demo: build
 ## Last, every fuzz target searches for a few seconds (fuzz-ci).
 ## One package at a time (-p 1): several timing tests (load rates, latencies)
 ## would otherwise share the 2 cores with the end-to-end scenarios. The
-## end-to-end package (fixtures/demo) takes about 15 minutes by itself, most
+## end-to-end package (fixtures/demo) takes about 17 minutes by itself, most
 ## of it canary intervals: its timeout leaves room for a slower machine.
 test: deps-test
 	$(GO) vet $(PKGS)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -158,7 +157,7 @@ func (s *cachedStorage) has(h plumbing.Hash) bool {
 // encodedPack is a packfile of the pending objects, with its index.
 type encodedPack struct {
 	data []byte
-	idx  *idxfile.MemoryIndex
+	idx  []byte
 }
 
 // pack encodes the pending objects as one packfile ([encodePack]): it is

@@ -15,7 +15,6 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
 // packedObject is an object as a pack holds it whole: its type, size and
@@ -78,9 +77,10 @@ func (p *packedObject) object() (plumbing.EncodedObject, error) {
 // once and read rarely).
 //
 // The objects are written in hash order, so the same objects make the
-// same pack. The pack's index comes with it: written next to the pack, it
-// spares parsing the pack again to index it.
-func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, *idxfile.MemoryIndex, error) {
+// same pack. The pack's index ([encodeIndex], as for a fetched pack) comes
+// with it: written next to the pack, it spares parsing the pack again to
+// index it.
+func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, []byte, error) {
 	hashes := make([]plumbing.Hash, 0, len(objects))
 	total := 32
 	for h, o := range objects {
@@ -93,48 +93,29 @@ func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, *idxfile.Memor
 	buf.WriteString("PACK")
 	_ = binary.Write(buf, binary.BigEndian, uint32(2))
 	_ = binary.Write(buf, binary.BigEndian, uint32(len(hashes)))
-	idx := new(idxfile.Writer)
-	_ = idx.OnHeader(uint32(len(hashes)))
-	for _, h := range hashes {
+	entries := make([]indexedEntry, len(hashes))
+	for i, h := range hashes {
 		o := objects[h]
 		pos := buf.Len()
 		buf.Write(packEntryHeader(o.typ, o.size))
 		buf.Write(o.z)
-		idx.Add(h, uint64(pos), crc32.ChecksumIEEE(buf.Bytes()[pos:]))
+		entries[i] = indexedEntry{hash: h, off: int64(pos), crc: crc32.ChecksumIEEE(buf.Bytes()[pos:])}
 	}
 	sum := sha1.Sum(buf.Bytes())
 	buf.Write(sum[:])
-	var packHash plumbing.Hash
-	copy(packHash[:], sum[:])
-	if err := idx.OnFooter(packHash); err != nil {
-		return nil, nil, err
-	}
-	index, err := idx.Index()
-	if err != nil {
-		return nil, nil, fmt.Errorf("index the pack: %w", err)
-	}
-	return buf.Bytes(), index, nil
+	return buf.Bytes(), encodeIndex(entries, plumbing.Hash(sum)), nil
 }
 
 // writePack writes pack and its index into the objects/pack directory of
-// the bare repository dir, as git names them (by the pack's checksum): each
-// to a temporary file first, the index last, so that a pack is never seen
-// without its index.
-func writePack(dir string, pack []byte, idx *idxfile.MemoryIndex) error {
-	name := filepath.Join(dir, "objects", "pack", "pack-"+hex.EncodeToString(idx.PackfileChecksum[:]))
-	var idxBuf bytes.Buffer
-	if _, err := idxfile.NewEncoder(&idxBuf).Encode(idx); err != nil {
-		return fmt.Errorf("encode the pack index: %w", err)
+// the bare repository dir, as git names them (by the pack's checksum, its last 20
+// bytes): each to a temporary file first, the
+// index last, so that a pack is never seen without its index.
+func writePack(dir string, pack, idx []byte) error {
+	name := filepath.Join(dir, "objects", "pack", "pack-"+hex.EncodeToString(pack[len(pack)-20:]))
+	if err := writeFileAtomic(name+".pack", pack); err != nil {
+		return err
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{name + ".pack", pack}, {name + ".idx", idxBuf.Bytes()}} {
-		if err := writeFileAtomic(f.path, f.data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeFileAtomic(name+".idx", idx)
 }
 
 // writeFileAtomic writes data to a temporary file next to path, syncs it

@@ -97,45 +97,16 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 	obj := sha1.New()
 	buf := make([]byte, 32<<10)
 	for range count {
-		e := indexedEntry{off: c.n, ref: -1}
-		b, err := c.ReadByte()
+		off := c.n
+		h, err := readEntryHeader(c, off, bad)
 		if err != nil {
-			return nil, nil, plumbing.ZeroHash, bad(e.off, "truncated")
+			return nil, nil, plumbing.ZeroHash, err
 		}
-		e.typ = plumbing.ObjectType((b >> 4) & 7)
-		size := int64(b & 0x0f)
-		for shift := 4; b&0x80 != 0; shift += 7 {
-			if b, err = c.ReadByte(); err != nil || shift > 56 {
-				return nil, nil, plumbing.ZeroHash, bad(e.off, "bad size")
-			}
-			size |= int64(b&0x7f) << shift
-		}
-		switch e.typ {
-		case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
-		case plumbing.OFSDeltaObject:
-			if b, err = c.ReadByte(); err != nil {
-				return nil, nil, plumbing.ZeroHash, bad(e.off, "truncated")
-			}
-			rel := int64(b & 0x7f)
-			for b&0x80 != 0 {
-				if b, err = c.ReadByte(); err != nil || rel > 1<<55 {
-					return nil, nil, plumbing.ZeroHash, bad(e.off, "bad delta base offset")
-				}
-				rel = (rel+1)<<7 | int64(b&0x7f)
-			}
-			if rel <= 0 || rel > e.off {
-				return nil, nil, plumbing.ZeroHash, bad(e.off, "delta base offset %d out of the pack", rel)
-			}
-			e.baseOff = e.off - rel
-		case plumbing.REFDeltaObject:
-			var h plumbing.Hash
-			if _, err := io.ReadFull(c, h[:]); err != nil {
-				return nil, nil, plumbing.ZeroHash, bad(e.off, "truncated")
-			}
+		e := indexedEntry{off: off, baseOff: h.baseOff, typ: h.typ, ref: -1}
+		size := h.size
+		if e.typ == plumbing.REFDeltaObject {
 			e.ref = int32(len(refs))
-			refs = append(refs, h)
-		default:
-			return nil, nil, plumbing.ZeroHash, bad(e.off, "unknown object type %d", e.typ)
+			refs = append(refs, h.baseRef)
 		}
 		if zr == nil {
 			zr, err = zlib.NewReader(c)

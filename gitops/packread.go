@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"errors"
 	"fmt"
@@ -63,57 +64,64 @@ func (p *packFile) entry(off int64) (packEntry, error) {
 	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
 		return packEntry{}, p.malformed(off, "%v", err)
 	}
-	b := buf[:n]
-	i := 0
-	next := func() (byte, error) {
-		if i >= len(b) {
-			return 0, p.malformed(off, "truncated header")
-		}
-		c := b[i]
-		i++
-		return c, nil
+	r := bytes.NewReader(buf[:n])
+	e, err := readEntryHeader(r, off, p.malformed)
+	e.data = off + int64(n-r.Len())
+	return e, err
+}
+
+// headerReader is what an entry's header is read from: a pack in order
+// (indexing it), or the bytes at an entry's offset (reading one object).
+type headerReader interface {
+	io.ByteReader
+	io.Reader
+}
+
+// readEntryHeader decodes the header of the pack entry at off from r: its
+// type, its inflated size and a delta's base (all but data). malformed
+// makes the error of a header that is not one.
+func readEntryHeader(r headerReader, off int64, malformed func(off int64, format string, args ...any) error) (packEntry, error) {
+	c, err := r.ReadByte()
+	if err != nil {
+		return packEntry{}, malformed(off, "truncated header")
 	}
-	c, _ := next()
 	e := packEntry{typ: plumbing.ObjectType((c >> 4) & 7), size: int64(c & 0x0f)}
 	for shift := 4; c&0x80 != 0; shift += 7 {
-		if c, err = next(); err != nil {
-			return e, err
+		if c, err = r.ReadByte(); err != nil {
+			return e, malformed(off, "truncated header")
 		}
 		if shift > 56 {
-			return e, p.malformed(off, "object size overflows")
+			return e, malformed(off, "object size overflows")
 		}
 		e.size |= int64(c&0x7f) << shift
 	}
 	switch e.typ {
 	case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
 	case plumbing.OFSDeltaObject:
-		if c, err = next(); err != nil {
-			return e, err
+		if c, err = r.ReadByte(); err != nil {
+			return e, malformed(off, "truncated header")
 		}
 		rel := int64(c & 0x7f)
 		for c&0x80 != 0 {
-			if c, err = next(); err != nil {
-				return e, err
+			if c, err = r.ReadByte(); err != nil {
+				return e, malformed(off, "truncated header")
 			}
 			if rel > 1<<55 {
-				return e, p.malformed(off, "delta base offset overflows")
+				return e, malformed(off, "delta base offset overflows")
 			}
 			rel = (rel+1)<<7 | int64(c&0x7f)
 		}
 		if rel <= 0 || rel > off {
-			return e, p.malformed(off, "delta base offset %d out of the pack", rel)
+			return e, malformed(off, "delta base offset %d out of the pack", rel)
 		}
 		e.baseOff = off - rel
 	case plumbing.REFDeltaObject:
-		if len(b)-i < 20 {
-			return e, p.malformed(off, "truncated delta base name")
+		if _, err := io.ReadFull(r, e.baseRef[:]); err != nil {
+			return e, malformed(off, "truncated delta base name")
 		}
-		copy(e.baseRef[:], b[i:i+20])
-		i += 20
 	default:
-		return e, p.malformed(off, "unknown object type %d", e.typ)
+		return e, malformed(off, "unknown object type %d", e.typ)
 	}
-	e.data = off + int64(i)
 	return e, nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
@@ -94,7 +93,6 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 	entries := make([]indexedEntry, 0, count)
 	var refs []plumbing.Hash
 	var zr io.ReadCloser
-	obj := sha1.New()
 	buf := make([]byte, 32<<10)
 	for range count {
 		off := c.n
@@ -116,18 +114,19 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 		if err != nil {
 			return nil, nil, plumbing.ZeroHash, bad(e.off, "%v", err)
 		}
+		whole := e.typ != plumbing.OFSDeltaObject && e.typ != plumbing.REFDeltaObject
 		var dst io.Writer = io.Discard
-		if e.typ != plumbing.OFSDeltaObject && e.typ != plumbing.REFDeltaObject {
-			obj.Reset()
-			writeObjectHeader(obj, e.typ, size)
-			dst = obj
+		var named plumbing.Hasher
+		if whole {
+			named = plumbing.NewHasher(e.typ, size)
+			dst = named
 		}
 		n, err := io.CopyBuffer(dst, zr, buf)
 		if err != nil || n != size {
 			return nil, nil, plumbing.ZeroHash, bad(e.off, "inflate: %d bytes of %d: %v", n, size, err)
 		}
-		if dst == obj {
-			copy(e.hash[:], obj.Sum(nil))
+		if whole {
+			e.hash = named.Sum()
 		}
 		entries = append(entries, e)
 	}
@@ -177,10 +176,6 @@ func checksumPack(f *os.File, entries []indexedEntry, end int64) (plumbing.Hash,
 	return h, nil
 }
 
-func writeObjectHeader(w io.Writer, t plumbing.ObjectType, size int64) {
-	io.WriteString(w, t.String()+" "+strconv.FormatInt(size, 10)+"\x00")
-}
-
 // resolveDeltas names every delta: from each whole object, down the tree
 // of the deltas based on it, each base inflated once and kept only while
 // its children are rebuilt.
@@ -219,7 +214,6 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 		return nil
 	}
 	resolved := 0
-	obj := sha1.New()
 	var descend func(base indexedEntry, typ plumbing.ObjectType, data []byte) error
 	descend = func(base indexedEntry, typ plumbing.ObjectType, data []byte) error {
 		return children(base, func(i int32) error {
@@ -232,10 +226,7 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 			if err != nil {
 				return p.malformed(e.off, "%v", err)
 			}
-			obj.Reset()
-			writeObjectHeader(obj, typ, int64(len(out)))
-			obj.Write(out)
-			copy(e.hash[:], obj.Sum(nil))
+			e.hash = plumbing.ComputeHash(typ, out)
 			resolved++
 			return descend(*e, typ, out)
 		})

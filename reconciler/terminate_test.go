@@ -19,6 +19,18 @@ func revertOnDeletion(t *testing.T, dir string) {
 	replaceIn(t, dir, app+"canary.yaml", "spec:\n", "spec:\n  revertOnDeletion: true\n")
 }
 
+// revertingFixture is a copy of the fixture whose canary has
+// revertOnDeletion set from the start.
+func revertingFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	revertOnDeletion(t, dir)
+	return dir
+}
+
 // deleteCanary deletes the Canary file, as its owner would.
 func deleteCanary(w *world) {
 	w.ciCommit("delete the podinfo canary", func(dir string) {
@@ -103,12 +115,7 @@ func TestTerminatedAtRest(t *testing.T) {
 // A canary deleted mid-rollout terminates at once: traffic is the user's
 // Deployment's, at the version its file holds, as with Flagger.
 func TestTerminatedMidRollout(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
-		t.Fatal(err)
-	}
-	revertOnDeletion(t, dir)
-	w := newWorld(t, dir)
+	w := newWorld(t, revertingFixture(t))
 	w.pass(0)
 	bumpImage(w, "6.0.1")
 	w.setChecks(pass)
@@ -183,11 +190,7 @@ func TestHelmReleaseTerminated(t *testing.T) {
 // Deleting the Canary document from a file that holds others terminates it
 // as deleting the file does.
 func TestTerminatedCanaryDocument(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
-		t.Fatal(err)
-	}
-	revertOnDeletion(t, dir)
+	dir := revertingFixture(t)
 	const other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo-notes\n  namespace: test\ndata:\n  owner: team-blue\n"
 	canary, err := os.ReadFile(filepath.Join(dir, app, "canary.yaml"))
 	if err != nil {
@@ -205,5 +208,67 @@ func TestTerminatedCanaryDocument(t *testing.T) {
 		}
 	})
 	w.pass(tick)
+	checkTerminated(t, w, before)
+}
+
+// A CI push that lands while gitcanary pushes its termination commit is
+// kept: the remote's pre-receive hook pushes it between gitcanary's
+// decision and its ref update, so git rejects gitcanary's push (its old
+// value is stale), and gitcanary fetches, decides again on top of the CI
+// commit and terminates once.
+func TestTerminationRacesACIPush(t *testing.T) {
+	w := newWorld(t, revertingFixture(t))
+	before := w.renderedYAML("main")
+	w.pass(0)
+	deleteCanary(w)
+
+	mark := filepath.Join(t.TempDir(), "raced")
+	t.Cleanup(func() {
+		if out, err := os.ReadFile(mark + ".log"); err == nil && t.Failed() {
+			t.Logf("the CI push in the hook:\n%s", out)
+		}
+	})
+	hook := `#!/bin/sh
+# The first push after this hook is armed (gitcanary's) waits for a CI push.
+[ -e "$MARK" ] && exit 0
+touch "$MARK"
+cd "$CI" || exit 1
+env -i PATH="$PATH" HOME="$HOME" MARK="$MARK" GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
+  GIT_AUTHOR_NAME=ci GIT_AUTHOR_EMAIL=ci@example.com GIT_COMMITTER_NAME=ci GIT_COMMITTER_EMAIL=ci@example.com \
+  sh -ec 'git pull -q --ff-only
+    sed -i "s/interval: 1m/interval: 5m/" clusters/demo/apps.yaml
+    git commit -qam "unrelated change by a human"
+    git push -q origin main' >"$MARK.log" 2>&1 || { cat "$MARK.log" >&2; exit 1; }
+`
+	hookPath := filepath.Join(w.remote, "hooks", "pre-receive")
+	if err := os.WriteFile(hookPath, []byte(hook), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MARK", mark)
+	t.Setenv("CI", w.ci)
+
+	res := w.pass(tick)
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("the hook did not run: %v\nlogs:\n%s", err, w.logs)
+	}
+	if res.Commits != 1 {
+		t.Fatalf("after the conflict: %+v\n%s", res, w.logs)
+	}
+	got := w.subjects()
+	if got[len(got)-2] != "unrelated change by a human" || got[len(got)-1] != terminated {
+		t.Errorf("history:\n%s", strings.Join(got, "\n"))
+	}
+	if n := strings.Count(strings.Join(got, "\n"), terminated); n != 1 {
+		t.Errorf("%d termination commits, want 1", n)
+	}
+	if merges := gitRun(t, w.remote, "rev-list", "--merges", "main"); merges != "" {
+		t.Errorf("history is not linear: %s", merges)
+	}
+	if !strings.Contains(w.logs.String(), "push rejected") {
+		t.Errorf("the conflict was not logged:\n%s", w.logs)
+	}
+	if apps := w.show("main", "clusters/demo/apps.yaml"); !strings.Contains(apps, "interval: 5m") {
+		t.Errorf("the CI commit's change is lost:\n%s", apps)
+	}
 	checkTerminated(t, w, before)
 }

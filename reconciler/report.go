@@ -30,6 +30,9 @@ type CanaryInfo struct {
 	// Conflict says why gitcanary refuses the canary: another one has its
 	// namespace and name, or its generated folder (see api.Conflicts).
 	Conflict string `json:"conflict,omitempty"`
+	// Terminated is the commit that terminated the canary when it is no
+	// longer in the branch (see FindTerminated), "" otherwise.
+	Terminated string `json:"terminated,omitempty"`
 }
 
 // ListCanaries reads every canary of the commit and its status.yaml, without
@@ -103,6 +106,59 @@ func FindCanary(infos []CanaryInfo, namespace, name string) (CanaryInfo, error) 
 		}
 	}
 	return found[0], nil
+}
+
+// FindTerminated finds a canary that is no longer in the branch because
+// gitcanary terminated it (revertOnDeletion): the newest termination commit
+// of a canary named name (in namespace when it is not empty) on the
+// first-parent history from head, and the canary as that commit's parent
+// held it, in phase Terminated since the commit. found is false when no
+// such commit exists.
+func FindTerminated(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, provider, namespace, name string) (info CanaryInfo, found bool, err error) {
+	var term *object.Commit
+	err = repo.Log(ctx, head, func(c *object.Commit) error {
+		if !strings.Contains(c.Message, TrailerPhase+": "+string(api.PhaseTerminated)) {
+			return nil
+		}
+		_, _, trailers := gitops.ParseMessage(c.Message)
+		for _, t := range trailers {
+			ns, n, _ := strings.Cut(t.Value, "/")
+			if t.Key == TrailerCanary && n == name && (namespace == "" || ns == namespace) {
+				term = c
+				return gitops.ErrStopLog
+			}
+		}
+		return nil
+	})
+	if err != nil || term == nil || len(term.ParentHashes) == 0 {
+		return CanaryInfo{}, false, err
+	}
+	// The newest commit before the termination that holds the Canary, as
+	// the pass that terminated it looked for it (lastKnown).
+	n := 0
+	err = repo.Log(ctx, term.ParentHashes[0], func(c *object.Commit) error {
+		snap, err := repo.Snapshot(c.Hash)
+		if err != nil {
+			return err
+		}
+		infos, _ := ListCanaries(snap, provider, term.Committer.When)
+		if i, err := FindCanary(infos, namespace, name); err == nil {
+			info, found = i, true
+			return gitops.ErrStopLog
+		}
+		if n++; n == maxPromotedLog {
+			return gitops.ErrStopLog
+		}
+		return nil
+	})
+	if err != nil || !found {
+		return CanaryInfo{}, false, err
+	}
+	info.Terminated = term.Hash.String()
+	info.Status.Phase = api.PhaseTerminated
+	info.Status.CanaryWeight = 0
+	info.Status.LastTransitionTime = term.Committer.When.UTC()
+	return info, true, nil
 }
 
 // Transition is one of a canary's commits: a transition of its rollout.
@@ -213,9 +269,11 @@ type Rollout struct {
 }
 
 // Rollouts groups a canary's transitions (oldest first) into rollouts: each
-// starts at "New revision detected! Scaling up" and ends at Succeeded or
-// Failed; a restart on a newer revision stays in the same rollout, and one
-// still running has its current phase as the outcome.
+// starts at "New revision detected! Scaling up" and ends at Succeeded,
+// Failed or Terminated (a canary deleted mid-rollout); a restart on a newer
+// revision stays in the same rollout, and one still running has its current
+// phase as the outcome. A commit after a rollout ended (a termination at
+// rest) belongs to none.
 func Rollouts(events []Transition) []Rollout {
 	out := []Rollout{}
 	for _, e := range events {
@@ -226,6 +284,9 @@ func Rollouts(events []Transition) []Rollout {
 			continue // initialization; a request is honoured by a later commit
 		}
 		cur := &out[len(out)-1]
+		if cur.Outcome != "" && !cur.Outcome.Active() {
+			continue // the rollout ended: a commit at rest (a termination) is not part of it
+		}
 		cur.Revision = e.Revision
 		cur.Outcome = e.Phase
 		cur.LastSHA = e.SHA

@@ -44,7 +44,11 @@ func describeText(w io.Writer, info reconciler.CanaryInfo, events []reconciler.T
 	tw := table(w)
 	fmt.Fprintf(tw, "Name:\t%s\n", info.Name)
 	fmt.Fprintf(tw, "Namespace:\t%s\n", info.Namespace)
-	fmt.Fprintf(tw, "File:\t%s (%s)\n", info.Path, c.APIVersion)
+	if info.Terminated != "" {
+		fmt.Fprintf(tw, "File:\t%s (%s), deleted: terminated in %s\n", info.Path, c.APIVersion, info.Terminated[:7])
+	} else {
+		fmt.Fprintf(tw, "File:\t%s (%s)\n", info.Path, c.APIVersion)
+	}
 	fmt.Fprintf(tw, "Target:\t%s/%s\n", c.Spec.TargetRef.Kind, c.Spec.TargetRef.Name)
 	fmt.Fprintf(tw, "Provider:\t%s\n", c.Spec.Provider)
 	steps := fmt.Sprintf("step %d, max %d", a.StepWeight, a.MaxWeight)

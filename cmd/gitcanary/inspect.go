@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -87,14 +88,24 @@ func (o *readOptions) open(ctx context.Context) (*gitops.Repo, plumbing.Hash, er
 	return r, r.Head(), nil
 }
 
-// find returns the canary named name, in the namespace when one is given.
-func (o *readOptions) find(repo *gitops.Repo, head plumbing.Hash, name string) (reconciler.CanaryInfo, error) {
+// find returns the canary named name, in the namespace when one is given;
+// a canary gitcanary terminated is found as the last commit that held it
+// had it (its history stays in Git).
+func (o *readOptions) find(ctx context.Context, repo *gitops.Repo, head plumbing.Hash, name string) (reconciler.CanaryInfo, error) {
 	snap, err := repo.Snapshot(head)
 	if err != nil {
 		return reconciler.CanaryInfo{}, err
 	}
 	infos, _ := reconciler.ListCanaries(snap, o.provider, time.Now())
-	return reconciler.FindCanary(infos, o.namespace, name)
+	info, err := reconciler.FindCanary(infos, o.namespace, name)
+	if err != nil && !slices.ContainsFunc(infos, func(i reconciler.CanaryInfo) bool { return i.Name == name }) {
+		if term, found, terr := reconciler.FindTerminated(ctx, repo, head, o.provider, o.namespace, name); terr != nil {
+			return info, terr
+		} else if found {
+			return term, nil
+		}
+	}
+	return info, err
 }
 
 // events finds canary name and reads its transitions from Git. In a shallow
@@ -105,7 +116,7 @@ func (o *readOptions) events(ctx context.Context, warn io.Writer, name string) (
 		return reconciler.CanaryInfo{}, nil, err
 	}
 	defer repo.Close()
-	info, err := o.find(repo, head, name)
+	info, err := o.find(ctx, repo, head, name)
 	if err != nil {
 		return info, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,16 +26,20 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // is promoted, 6.0.2 halts twice and is rolled back.
 func recordedRollout(t *testing.T) string {
 	t.Helper()
-	return recordedRolloutOf(t, "")
+	return recordedRolloutOf(t, "", false)
 }
 
 // recordedRolloutOf is recordedRollout with the sample canary's weight
-// steps replaced by steps ("" keeps them).
-func recordedRolloutOf(t *testing.T, steps string) string {
+// steps replaced by steps ("" keeps them); with terminate, the canary has
+// revertOnDeletion set, and is then deleted and terminated.
+func recordedRolloutOf(t *testing.T, steps string, terminate bool) string {
 	t.Helper()
 	dir := sampleRepo(t)
 	if steps != "" {
 		edit(t, dir, "apps/podinfo/canary.yaml", "    maxWeight: 50\n    stepWeight: 10\n", steps)
+	}
+	if terminate {
+		edit(t, dir, "apps/podinfo/canary.yaml", "spec:\n", "spec:\n  revertOnDeletion: true\n")
 	}
 	remote := filepath.Join(t.TempDir(), "remote.git")
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -98,6 +103,14 @@ func recordedRolloutOf(t *testing.T, steps string) string {
 	bump("6.0.2")
 	healthy = false
 	pass(5)
+	if terminate {
+		ci("pull", "-q", remote, "main")
+		now = now.Add(time.Minute)
+		ci("rm", "-q", "apps/podinfo/canary.yaml")
+		ci("commit", "-qm", "delete the podinfo canary")
+		ci("push", "-q", remote, "main")
+		pass(1)
+	}
 	clone := filepath.Join(t.TempDir(), "clone")
 	git(t, "", "clone", "-q", remote, clone)
 	return clone
@@ -118,7 +131,7 @@ func TestReadCommandsGolden(t *testing.T) {
 // TestReadCommandsShowIterations: describe and history of a blue/green
 // release show its iterations, per commit and per rollout.
 func TestReadCommandsShowIterations(t *testing.T) {
-	readCommandsGolden(t, recordedRolloutOf(t, "    iterations: 3\n"), []struct{ name, args string }{
+	readCommandsGolden(t, recordedRolloutOf(t, "    iterations: 3\n", false), []struct{ name, args string }{
 		{"describe-bluegreen", "describe canary podinfo -n test"},
 		{"history-bluegreen", "history podinfo"},
 	})
@@ -164,6 +177,42 @@ func TestReadCommandsErrors(t *testing.T) {
 		if out, err := gitcanary(t, append(strings.Fields(args), "--dir", clone)...); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err %v, want %q\n%s", args, err, want, out)
 		}
+	}
+}
+
+// A terminated canary is gone from the branch, but not from Git: history
+// and describe read it as the last commit that held it had it, with the
+// termination as its last event; get lists what the branch holds.
+func TestTerminatedCanaryKeepsItsHistory(t *testing.T) {
+	clone := recordedRolloutOf(t, "", true)
+	if got := strings.TrimSpace(git(t, clone, "log", "-1", "--format=%s")); got != "Terminated canary podinfo.test" {
+		t.Fatalf("last commit %q, want the termination", got)
+	}
+	term := strings.TrimSpace(git(t, clone, "rev-parse", "--short=7", "HEAD"))
+
+	out, err := gitcanary(t, "history", "podinfo", "--dir", clone)
+	if err != nil || !strings.Contains(out, "   Succeeded   ") || !strings.Contains(out, "   Failed      2 ") || strings.Contains(out, "Terminated") {
+		t.Errorf("history of the terminated canary (two rollouts, the termination at rest in neither): %v\n%s", err, out)
+	}
+	out, err = gitcanary(t, "describe", "canary", "podinfo", "-n", "test", "--dir", clone)
+	for _, want := range []string{
+		`\nFile: +apps/podinfo/canary.yaml \(flagger.app/v1beta1\), deleted: terminated in ` + term + `\n`,
+		`\n +Phase: +Terminated\n`,
+		`\n +2026-11-22T10:05:50Z +` + term + ` +Terminated +0 +Terminated canary podinfo.test\n`,
+	} {
+		if err != nil || !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("describe does not match %q: %v\n%s", want, err, out)
+		}
+	}
+	out, err = gitcanary(t, "describe", "canary", "podinfo", "--dir", clone, "-o", "json")
+	if err != nil || !strings.Contains(out, `"gitcanary.dev/terminated": "`+strings.TrimSpace(git(t, clone, "rev-parse", "HEAD"))+`"`) {
+		t.Errorf("describe -o json does not name the termination commit: %v\n%s", err, out)
+	}
+	if out, err := gitcanary(t, "get", "canaries", "--dir", clone); err != nil || strings.Contains(out, "podinfo") {
+		t.Errorf("get lists a terminated canary: %v\n%s", err, out)
+	}
+	if out, err := gitcanary(t, "history", "podinfo", "-n", "prod", "--dir", clone); err == nil || !strings.Contains(err.Error(), "canary podinfo not found in namespace prod") {
+		t.Errorf("another namespace: %v\n%s", err, out)
 	}
 }
 

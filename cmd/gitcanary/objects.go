@@ -16,8 +16,11 @@ import (
 
 // Annotations the read commands put on the objects they print.
 const (
-	annotationFile       = "gitcanary.dev/file"
-	annotationConflict   = "gitcanary.dev/conflict"
+	annotationFile     = "gitcanary.dev/file"
+	annotationConflict = "gitcanary.dev/conflict"
+	// annotationTerminated is the commit that terminated a canary no
+	// longer in the branch.
+	annotationTerminated = "gitcanary.dev/terminated"
 	annotationCommit     = "gitcanary.dev/commit"
 	annotationAuthor     = "gitcanary.dev/author"
 	annotationRevision   = "gitcanary.dev/revision"
@@ -62,6 +65,9 @@ func newCanaryObject(info reconciler.CanaryInfo) canaryObject {
 	md.Annotations[annotationFile] = info.Path
 	if info.Conflict != "" {
 		md.Annotations[annotationConflict] = info.Conflict
+	}
+	if info.Terminated != "" {
+		md.Annotations[annotationTerminated] = info.Terminated
 	}
 	return canaryObject{APIVersion: c.APIVersion, Kind: c.Kind, Metadata: md, Spec: c.Spec, Status: info.Status}
 }

@@ -44,15 +44,22 @@ func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
 // pendingObject returns the pending object h as an object, or nil.
 func (s *cachedStorage) pendingObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	p, ok := s.pending[h]
-	s.mu.Unlock()
 	if !ok {
 		return nil, nil
 	}
 	if t != plumbing.AnyObject && p.typ != t {
 		return nil, plumbing.ErrObjectNotFound
 	}
-	return p.object()
+	data, err := s.pendingContent(p)
+	if err != nil {
+		return nil, err
+	}
+	o := &plumbing.MemoryObject{}
+	o.SetType(p.typ)
+	_, err = o.Write(data)
+	return o, err
 }
 
 // EncodedObject returns the object from the pending ones, from the cache,

@@ -11,20 +11,30 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// packedObject is an object as a pack holds it whole: its type, size and
-// zlib-compressed content. A pass keeps its new objects so (compressed at
-// zlib's fastest level, a fifth of the memory: most bytes are the large
-// trees of a monorepo), and its pack is then their concatenation.
+// packedObject is an object as a pack holds it: its type, size and
+// zlib-compressed content, or a delta against the previous version of the
+// same directory (see setDelta). A pass keeps its new objects so
+// (compressed at zlib's fastest level; a monorepo's large trees, a
+// thousand entries that change one at a time, as deltas), and its pack is
+// then their concatenation.
 type packedObject struct {
 	typ  plumbing.ObjectType
 	size int64
-	z    []byte
+	// z is the compressed content, or the compressed delta when base is
+	// set; zsize is its length uncompressed.
+	z     []byte
+	zsize int64
+	// base is the pending object z is a delta against, zero when z is
+	// whole; depth is the number of deltas down to a whole object.
+	base  plumbing.Hash
+	depth int
 }
 
 var zlibWriters = sync.Pool{New: func() any {
@@ -34,50 +44,54 @@ var zlibWriters = sync.Pool{New: func() any {
 
 // packObject compresses o.
 func packObject(o plumbing.EncodedObject) (*packedObject, error) {
-	r, err := o.Reader()
+	data, err := objectBytes(o)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read object %s: %w", o.Hash(), err)
 	}
-	defer r.Close()
+	p, err := packBytes(o.Type(), data)
+	if err != nil {
+		return nil, fmt.Errorf("compress object %s: %w", o.Hash(), err)
+	}
+	return p, nil
+}
+
+// packBytes compresses data, whole content of type t or a delta.
+func packBytes(t plumbing.ObjectType, data []byte) (*packedObject, error) {
 	var buf bytes.Buffer
-	buf.Grow(int(o.Size()/3) + 64)
+	buf.Grow(len(data)/3 + 64)
 	zw := zlibWriters.Get().(*zlib.Writer)
 	defer zlibWriters.Put(zw)
 	zw.Reset(&buf)
-	if _, err := io.Copy(zw, r); err != nil {
-		return nil, fmt.Errorf("compress object %s: %w", o.Hash(), err)
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress object %s: %w", o.Hash(), err)
+		return nil, err
 	}
-	return &packedObject{typ: o.Type(), size: o.Size(), z: bytes.Clone(buf.Bytes())}, nil
+	n := int64(len(data))
+	return &packedObject{typ: t, size: n, z: bytes.Clone(buf.Bytes()), zsize: n}, nil
 }
 
-// object decompresses p.
-func (p *packedObject) object() (plumbing.EncodedObject, error) {
+// inflate decompresses p.z: the content, or the delta when p.base is set.
+func (p *packedObject) inflate() ([]byte, error) {
 	zr, err := zlib.NewReader(bytes.NewReader(p.z))
 	if err != nil {
 		return nil, err
 	}
 	defer zr.Close()
-	o := &plumbing.MemoryObject{}
-	o.SetType(p.typ)
-	data := make([]byte, p.size)
+	data := make([]byte, p.zsize)
 	if _, err := io.ReadFull(zr, data); err != nil {
 		return nil, fmt.Errorf("read a new object: %w", err)
 	}
-	if _, err := o.Write(data); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return data, nil
 }
 
-// encodePack writes objects as a version 2 packfile, each object whole (no
-// deltas: a pass's objects are what a push sends and then keeps, written
-// once and read rarely).
+// encodePack writes objects as a version 2 packfile: each object whole,
+// or as a REF delta against an object of the same pack (never a thin
+// pack), written after its base.
 //
-// The objects are written in hash order, so the same objects make the
-// same pack. The pack's index ([encodeIndex], as for a fetched pack) comes
+// The objects are written by depth, then in hash order, so the same
+// objects make the same pack. The pack's index ([encodeIndex], as for a fetched pack) comes
 // with it: written next to the pack, it spares parsing the pack again to
 // index it.
 func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, []byte, error) {
@@ -87,7 +101,12 @@ func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, []byte, error)
 		hashes = append(hashes, h)
 		total += len(o.z) + 10
 	}
-	sort.Slice(hashes, func(i, j int) bool { return bytes.Compare(hashes[i][:], hashes[j][:]) < 0 })
+	sort.Slice(hashes, func(i, j int) bool {
+		if di, dj := objects[hashes[i]].depth, objects[hashes[j]].depth; di != dj {
+			return di < dj
+		}
+		return bytes.Compare(hashes[i][:], hashes[j][:]) < 0
+	})
 
 	buf := bytes.NewBuffer(make([]byte, 0, total))
 	buf.WriteString("PACK")
@@ -97,12 +116,18 @@ func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, []byte, error)
 	for i, h := range hashes {
 		o := objects[h]
 		pos := buf.Len()
-		buf.Write(packEntryHeader(o.typ, o.size))
+		if o.base.IsZero() {
+			buf.Write(packEntryHeader(o.typ, o.size))
+		} else {
+			buf.Write(packEntryHeader(plumbing.REFDeltaObject, o.zsize))
+			buf.Write(o.base[:])
+		}
 		buf.Write(o.z)
 		entries[i] = indexedEntry{hash: h, off: int64(pos), crc: crc32.ChecksumIEEE(buf.Bytes()[pos:])}
 	}
 	sum := sha1.Sum(buf.Bytes())
 	buf.Write(sum[:])
+	slices.SortFunc(entries, func(a, b indexedEntry) int { return bytes.Compare(a.hash[:], b.hash[:]) })
 	return buf.Bytes(), encodeIndex(entries, plumbing.Hash(sum)), nil
 }
 

@@ -220,3 +220,60 @@ func TestPushSendsOnlyTheNewObjects(t *testing.T) {
 		t.Fatalf("Fetch after the push = %s, %v", head, err)
 	}
 }
+
+// A pass that changes one app at a time in a large directory keeps each new
+// version of that directory's tree as a delta against the previous one
+// (whole every maxDeltaDepth versions): the pending objects stay small,
+// and the pack it pushes, REF deltas against objects of the same pack,
+// is one git stores and reads.
+func TestNewTreeVersionsAreDeltas(t *testing.T) {
+	t.Parallel()
+	const apps, commits = 600, 120
+	files := map[string]string{}
+	for i := range apps {
+		files[fmt.Sprintf("apps/app%03d/deployment.yaml", i)] = fmt.Sprintf("replicas: %d\n", i)
+	}
+	remote := newRemote(t, files)
+	r := openTest(t, remote)
+	head := r.Head()
+	for i := range commits {
+		p := fmt.Sprintf("apps/app%03d/deployment.yaml", i*5)
+		var err error
+		if head, err = r.Commit(head, map[string][]byte{p: fmt.Appendf(nil, "replicas: %d\n", 1000+i)}, fmt.Sprintf("Step %d\n", i), testAuthor, testTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Whole, the 120 versions of apps/ (600 entries, about 20 KiB each)
+	// take more than 1 MiB compressed.
+	if n := r.PendingBytes(); n > 256<<10 {
+		t.Errorf("the pending objects of %d commits take %d bytes", commits, n)
+	}
+	snap, err := r.Snapshot(head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := snap.ReadFile("apps/app595/deployment.yaml"); err != nil || string(got) != "replicas: 1119\n" {
+		t.Fatalf("pending read = %q, %v", got, err)
+	}
+	if err := r.Push(testContext(t), head); err != nil {
+		t.Fatal(err)
+	}
+	run(t, remote, "fsck", "--strict", "--no-progress")
+	for i := range commits {
+		want := fmt.Sprintf("replicas: %d", 1000+i)
+		if got := run(t, remote, "show", fmt.Sprintf("main~%d:apps/app%03d/deployment.yaml", commits-1-i, i*5)); got != want {
+			t.Fatalf("commit %d: pushed file = %q, want %q", i, got, want)
+		}
+	}
+	// The pushed pack is also the clone's: it reads back from disk.
+	if r.PendingBytes() != 0 {
+		t.Fatalf("objects still pending after the push")
+	}
+	if snap, err = r.Snapshot(head); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := snap.ReadFile("apps/app595/deployment.yaml"); err != nil || string(got) != "replicas: 1119\n" {
+		t.Fatalf("read from the clone's pack = %q, %v", got, err)
+	}
+	run(t, r.Dir(), "fsck", "--strict", "--no-progress")
+}

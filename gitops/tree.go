@@ -34,16 +34,16 @@ func (b *treeBuilder) apply(base plumbing.Hash, changes map[string][]byte) (plum
 			return plumbing.ZeroHash, fmt.Errorf("read tree: %w", err)
 		}
 	}
-	h, _, err := b.build(entries, "", changes)
+	h, _, err := b.build(entries, base, "", changes)
 	return h, err
 }
 
-// build returns the new hash of the tree at dir whose entries were base,
-// and false if it became empty. A monorepo's large directories (apps/ of
+// build returns the new hash of the tree at dir whose entries were base
+// (the tree prev, zero when there was none), and false if it became empty. A monorepo's large directories (apps/ of
 // a thousand apps) change one entry per commit: entries replaced in place
 // keep git's order, and only a commit that adds, removes or retypes an
 // entry sorts again.
-func (b *treeBuilder) build(base []object.TreeEntry, dir string, changes map[string][]byte) (plumbing.Hash, bool, error) {
+func (b *treeBuilder) build(base []object.TreeEntry, prev plumbing.Hash, dir string, changes map[string][]byte) (plumbing.Hash, bool, error) {
 	find := func(name string) (object.TreeEntry, bool) {
 		for _, e := range base {
 			if e.Name == name {
@@ -90,14 +90,16 @@ func (b *treeBuilder) build(base []object.TreeEntry, dir string, changes map[str
 			continue // only deletions below a path written as a file: the file stays
 		}
 		var subBase []object.TreeEntry
+		var subPrev plumbing.Hash
 		old, had := find(name)
 		if had && old.Mode == filemode.Dir {
 			var err error
 			if subBase, err = b.entries(old.Hash); err != nil {
 				return plumbing.ZeroHash, false, fmt.Errorf("read tree %s: %w", dir+name, err)
 			}
+			subPrev = old.Hash
 		}
-		h, ok, err := b.build(subBase, dir+name+"/", sub)
+		h, ok, err := b.build(subBase, subPrev, dir+name+"/", sub)
 		if err != nil {
 			return plumbing.ZeroHash, false, err
 		}
@@ -135,7 +137,7 @@ func (b *treeBuilder) build(base []object.TreeEntry, dir string, changes map[str
 	}
 	if len(list) == 0 {
 		if dir == "" {
-			h, err := b.writeTree(nil)
+			h, err := b.writeTree(nil, plumbing.ZeroHash, nil)
 			return h, false, err
 		}
 		return plumbing.ZeroHash, false, nil
@@ -143,7 +145,7 @@ func (b *treeBuilder) build(base []object.TreeEntry, dir string, changes map[str
 	if resort {
 		sortEntries(list)
 	}
-	h, err := b.writeTree(list)
+	h, err := b.writeTree(list, prev, base)
 	return h, true, err
 }
 
@@ -180,16 +182,51 @@ func (b *treeBuilder) writeBlob(data []byte) (plumbing.Hash, error) {
 	return b.store(obj)
 }
 
-func (b *treeBuilder) writeTree(entries []object.TreeEntry) (plumbing.Hash, error) {
-	t := &object.Tree{Entries: entries}
-	obj := b.s.NewEncodedObject()
-	if err := t.Encode(obj); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encode tree: %w", err)
+// writeTree writes the tree of entries, the next version of the tree prev
+// whose entries were base (zero and nil when it is new): a new version of
+// a tree this pass wrote is kept as a delta against it.
+func (b *treeBuilder) writeTree(entries []object.TreeEntry, prev plumbing.Hash, base []object.TreeEntry) (plumbing.Hash, error) {
+	obj, err := encodeTree(b.s.NewEncodedObject(), entries)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
 	if b.s.HasEncodedObject(obj.Hash()) == nil {
 		return obj.Hash(), nil
 	}
+	if ds, ok := b.s.(deltaStorer); ok && !prev.IsZero() && ds.has(prev) {
+		src, err := encodeTree(&plumbing.MemoryObject{}, base)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if src.Hash() == prev { // base re-encodes to prev's bytes
+			data, err := objectBytes(src)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			h, err := ds.setDelta(obj, prev, data)
+			if err != nil {
+				return plumbing.ZeroHash, fmt.Errorf("write tree object: %w", err)
+			}
+			return h, nil
+		}
+	}
 	return b.store(obj)
+}
+
+// deltaStorer keeps a new object as a delta against a pending one (see
+// cachedStorage.setDelta).
+type deltaStorer interface {
+	has(h plumbing.Hash) bool
+	setDelta(o plumbing.EncodedObject, base plumbing.Hash, src []byte) (plumbing.Hash, error)
+}
+
+// encodeTree encodes the tree of entries into obj.
+func encodeTree(obj plumbing.EncodedObject, entries []object.TreeEntry) (plumbing.EncodedObject, error) {
+	t := &object.Tree{Entries: entries}
+	if err := t.Encode(obj); err != nil {
+		return nil, fmt.Errorf("encode tree: %w", err)
+	}
+	return obj, nil
 }
 
 func (b *treeBuilder) store(obj plumbing.EncodedObject) (plumbing.Hash, error) {

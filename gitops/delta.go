@@ -92,20 +92,32 @@ func appendCopy(d []byte, off, n int) []byte {
 }
 
 // setDelta keeps the new object o, the next version of the pending object
-// base whose content is src, as a delta against it when that is small and
-// base's chain is not too long; else whole, as SetEncodedObject does.
-func (s *cachedStorage) setDelta(o plumbing.EncodedObject, base plumbing.Hash, src []byte) (plumbing.Hash, error) {
+// base, as a delta against it when that is small and base's chain is not
+// too long; else whole, as SetEncodedObject does. src returns base's
+// content when the storage has not kept it (see contentCache), nil when it
+// cannot.
+func (s *cachedStorage) setDelta(o plumbing.EncodedObject, base plumbing.Hash, src func() ([]byte, error)) (plumbing.Hash, error) {
 	s.mu.Lock()
 	b, ok := s.pending[base]
+	from, cached := s.contents.get(base)
 	s.mu.Unlock()
 	if !ok || b.depth >= maxDeltaDepth || b.typ != o.Type() {
 		return s.SetEncodedObject(o)
+	}
+	if !cached {
+		var err error
+		if from, err = src(); err != nil {
+			return o.Hash(), err
+		}
+		if from == nil {
+			return s.SetEncodedObject(o)
+		}
 	}
 	dst, err := objectBytes(o)
 	if err != nil {
 		return o.Hash(), err
 	}
-	delta := trimDelta(src, dst)
+	delta := trimDelta(from, dst)
 	if delta == nil {
 		return s.SetEncodedObject(o)
 	}
@@ -120,22 +132,30 @@ func (s *cachedStorage) setDelta(o plumbing.EncodedObject, base plumbing.Hash, s
 	if _, ok := s.pending[h]; !ok {
 		s.pending[h] = p
 		s.bytes += int64(len(p.z))
+		s.contents.put(h, dst)
 	}
 	return h, nil
 }
 
-// pendingContent returns the content of the pending object p, patching its
-// chain of deltas; s.mu is held.
-func (s *cachedStorage) pendingContent(p *packedObject) ([]byte, error) {
+// pendingContent returns the content of the pending object h, p, patching
+// its chain of deltas: each version's content is kept a while, so the next
+// version read after it costs one patch; s.mu is held.
+func (s *cachedStorage) pendingContent(h plumbing.Hash, p *packedObject) ([]byte, error) {
+	if data, ok := s.contents.get(h); ok {
+		return data, nil
+	}
 	data, err := p.inflate()
 	if err != nil || p.base.IsZero() {
+		if err == nil && p.typ == plumbing.TreeObject {
+			s.contents.put(h, data)
+		}
 		return data, err
 	}
 	b, ok := s.pending[p.base]
 	if !ok {
 		return nil, fmt.Errorf("the delta base %s of a new object is gone", p.base)
 	}
-	src, err := s.pendingContent(b)
+	src, err := s.pendingContent(p.base, b)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +166,45 @@ func (s *cachedStorage) pendingContent(p *packedObject) ([]byte, error) {
 	if int64(len(out)) != p.size {
 		return nil, fmt.Errorf("a new object patched against %s has %d bytes, want %d", p.base, len(out), p.size)
 	}
+	s.contents.put(h, out)
 	return out, nil
+}
+
+// contentCache keeps the content of the newest pending trees, up to max
+// bytes, the oldest dropped first: the bases of the next versions.
+type contentCache struct {
+	max, bytes int
+	order      []plumbing.Hash
+	byHash     map[plumbing.Hash][]byte
+}
+
+func (c *contentCache) get(h plumbing.Hash) ([]byte, bool) {
+	data, ok := c.byHash[h]
+	return data, ok
+}
+
+func (c *contentCache) put(h plumbing.Hash, data []byte) {
+	if _, ok := c.byHash[h]; ok || len(data) > c.max/4 {
+		return
+	}
+	if c.byHash == nil {
+		c.byHash = map[plumbing.Hash][]byte{}
+	}
+	c.byHash[h] = data
+	c.order = append(c.order, h)
+	c.bytes += len(data)
+	for c.bytes > c.max {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= len(c.byHash[old])
+		delete(c.byHash, old)
+	}
+}
+
+// reset forgets every content: the pending objects are gone.
+func (c *contentCache) reset() {
+	clear(c.byHash)
+	c.order, c.bytes = nil, 0
 }
 
 // objectBytes reads o's content.

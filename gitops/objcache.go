@@ -35,10 +35,12 @@ type cachedStorage struct {
 	mu      sync.Mutex
 	pending map[plumbing.Hash]*packedObject
 	bytes   int64 // of pending, compressed
+	// contents keeps the newest pending trees whole (see setDelta).
+	contents contentCache
 }
 
 func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
-	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}}
+	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
 }
 
 // pendingObject returns the pending object h as an object, or nil.
@@ -52,7 +54,7 @@ func (s *cachedStorage) pendingObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	if t != plumbing.AnyObject && p.typ != t {
 		return nil, plumbing.ErrObjectNotFound
 	}
-	data, err := s.pendingContent(p)
+	data, err := s.pendingContent(h, p)
 	if err != nil {
 		return nil, err
 	}
@@ -97,12 +99,19 @@ func (s *cachedStorage) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Has
 	} else if ok {
 		return h, nil // already on disk: an unchanged blob or tree
 	}
-	p, err := packObject(o)
+	data, err := objectBytes(o)
 	if err != nil {
-		return h, err
+		return h, fmt.Errorf("read object %s: %w", h, err)
+	}
+	p, err := packBytes(o.Type(), data)
+	if err != nil {
+		return h, fmt.Errorf("compress object %s: %w", h, err)
 	}
 	s.pending[h] = p
 	s.bytes += int64(len(p.z))
+	if p.typ == plumbing.TreeObject {
+		s.contents.put(h, data) // the base of the tree's next version
+	}
 	return h, nil
 }
 
@@ -195,6 +204,7 @@ func (s *cachedStorage) persistPack(p *encodedPack) error {
 	s.Storage.Reindex()
 	s.disk.invalidate()
 	clear(s.pending)
+	s.contents.reset()
 	s.bytes = 0
 	return nil
 }
@@ -205,6 +215,7 @@ func (s *cachedStorage) discard() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.pending)
+	s.contents.reset()
 	s.bytes = 0
 }
 

@@ -42,19 +42,6 @@ var zlibWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-// packObject compresses o.
-func packObject(o plumbing.EncodedObject) (*packedObject, error) {
-	data, err := objectBytes(o)
-	if err != nil {
-		return nil, fmt.Errorf("read object %s: %w", o.Hash(), err)
-	}
-	p, err := packBytes(o.Type(), data)
-	if err != nil {
-		return nil, fmt.Errorf("compress object %s: %w", o.Hash(), err)
-	}
-	return p, nil
-}
-
 // packBytes compresses data, whole content of type t or a delta.
 func packBytes(t plumbing.ObjectType, data []byte) (*packedObject, error) {
 	var buf bytes.Buffer

@@ -23,7 +23,7 @@ func TestEncodePackReadByGit(t *testing.T) {
 		if _, err := o.Write(data); err != nil {
 			t.Fatal(err)
 		}
-		p, err := packObject(o)
+		p, err := packBytes(typ, data)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -194,21 +194,20 @@ func (b *treeBuilder) writeTree(entries []object.TreeEntry, prev plumbing.Hash, 
 		return obj.Hash(), nil
 	}
 	if ds, ok := b.s.(deltaStorer); ok && !prev.IsZero() && ds.has(prev) {
-		src, err := encodeTree(&plumbing.MemoryObject{}, base)
+		h, err := ds.setDelta(obj, prev, func() ([]byte, error) {
+			src, err := encodeTree(&plumbing.MemoryObject{}, base)
+			if err != nil {
+				return nil, err
+			}
+			if src.Hash() != prev {
+				return nil, nil // not canonical: written whole
+			}
+			return objectBytes(src)
+		})
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return plumbing.ZeroHash, fmt.Errorf("write tree object: %w", err)
 		}
-		if src.Hash() == prev { // base re-encodes to prev's bytes
-			data, err := objectBytes(src)
-			if err != nil {
-				return plumbing.ZeroHash, err
-			}
-			h, err := ds.setDelta(obj, prev, data)
-			if err != nil {
-				return plumbing.ZeroHash, fmt.Errorf("write tree object: %w", err)
-			}
-			return h, nil
-		}
+		return h, nil
 	}
 	return b.store(obj)
 }
@@ -217,7 +216,7 @@ func (b *treeBuilder) writeTree(entries []object.TreeEntry, prev plumbing.Hash, 
 // cachedStorage.setDelta).
 type deltaStorer interface {
 	has(h plumbing.Hash) bool
-	setDelta(o plumbing.EncodedObject, base plumbing.Hash, src []byte) (plumbing.Hash, error)
+	setDelta(o plumbing.EncodedObject, base plumbing.Hash, src func() ([]byte, error)) (plumbing.Hash, error)
 }
 
 // encodeTree encodes the tree of entries into obj.

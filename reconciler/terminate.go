@@ -70,7 +70,7 @@ func (r *Reconciler) deletedCanaries(ctx context.Context, snap *gitops.Snapshot,
 			continue
 		}
 		if c == nil {
-			r.log.Info("warning: the Canary document is gone and no commit of the branch holds it: gitcanary leaves its generated folder as it is; remove "+dir+" and its components entry from the app's kustomization to hand the app back", "canary", md.Name+"."+md.Namespace)
+			r.log.Info("warning: the Canary document is gone and no commit of the branch holds it: gitcanary leaves its generated folder as it is; remove "+dir+" and its components and transformers entries from the app's kustomization to hand the app back", "canary", md.Name+"."+md.Namespace)
 			r.settled[p] = blob
 			continue
 		}

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -84,6 +85,43 @@ func checkPrimaryImages(fsys *gitops.FS, c *api.Canary, in templates.Input, objs
 	if got := templates.ContainerImages(p); !slices.Equal(got, want) {
 		return fmt.Errorf("rendered %s %s runs %s, but %s holds %s: %s: transformers: an entry after %q rewrites the primary's images: list it before gitcanary's",
 			kind, name, strings.Join(got, ", "), file, strings.Join(want, ", "), kustomizationIn(fsys, c.Source.AppDir), imagesEntry(c))
+	}
+	return nil
+}
+
+// checkIncludingImages refuses an images: entry matching the target's
+// containers in a kustomization further up, between the folder the Flux
+// Kustomization pb applies and the app's own: Kustomize runs it after the
+// app's transformers, gitcanary's included, so it would rewrite the
+// generated primary too; and gitcanary edits only the app's folder, so it
+// could not revert a release made there.
+func checkIncludingImages(fsys *gitops.FS, c *api.Canary, pb *postBuild, target *yaml.RNode) error {
+	if pb == nil || pb.k.Path == c.Source.AppDir {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, img := range templates.ContainerImages(target) {
+		used[templates.ImageName(img)] = true
+	}
+	for dir := path.Dir(c.Source.AppDir); inDir(pb.k.Path, dir) || dir == pb.k.Path; dir = path.Dir(dir) {
+		kpath := kustomizationIn(fsys, dir)
+		if data, err := fsys.ReadFile(kpath); err == nil {
+			if k, err := yaml.Parse(string(data)); err == nil {
+				var entries []*yaml.Node
+				if images, _ := k.Pipe(yaml.Lookup("images")); images != nil {
+					entries = images.Content()
+				}
+				for i, e := range entries {
+					if name := yaml.GetValue(yaml.NewRNode(e).Field("name").Value); used[name] {
+						return fmt.Errorf("%s: images[%d]: %q would also rewrite the generated %s-primary: Flux Kustomization %s applies %s, whose transformers run after those of %s; set the image in %s instead",
+							kpath, i, name, target.GetName(), pb.k.ID, cmp.Or(pb.k.Path, "."), c.Source.AppDir, kustomizationIn(fsys, c.Source.AppDir))
+					}
+				}
+			}
+		}
+		if dir == "." || dir == pb.k.Path {
+			break
+		}
 	}
 	return nil
 }

@@ -282,3 +282,30 @@ func TestTransformerAfterGitcanarysIsRefused(t *testing.T) {
 		t.Errorf("%d commits: %s", n, w.subject())
 	}
 }
+
+// An images: entry further up, in a kustomization the Flux Kustomization
+// applies above the app's folder, runs after gitcanary's transformer and is
+// outside what a rollback may edit: refused, naming the file and entry.
+func TestImagesEntryFurtherUpIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	replaceIn(t, dir, "clusters/demo/apps.yaml", "path: ./apps/podinfo", "path: ./apps")
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - podinfo\nimages:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n"
+	if err := os.WriteFile(filepath.Join(dir, "apps/kustomization.yaml"), []byte(k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, dir)
+	res, err := w.rec.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `apps/kustomization.yaml: images[0]: "ghcr.io/stefanprodan/podinfo" would also rewrite the generated podinfo-primary: Flux Kustomization flux-system/apps applies apps, whose transformers run after those of apps/podinfo; set the image in apps/podinfo/kustomization.yaml instead`
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), want) {
+		t.Errorf("errors %v, want one with:\n%s", res.Errors, want)
+	}
+	if res.Commits != 0 {
+		t.Errorf("%d commits: %s", res.Commits, w.subject())
+	}
+}

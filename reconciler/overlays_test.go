@@ -309,3 +309,37 @@ func TestImagesEntryFurtherUpIsRefused(t *testing.T) {
 		t.Errorf("%d commits: %s", res.Commits, w.subject())
 	}
 }
+
+// A canary an earlier gitcanary initialized has a primary with real image
+// names and no images transformer: it keeps working, and its next
+// promotion writes the placeholders and wires the transformer in.
+func TestPrimaryWithoutPlaceholdersIsUpgradedAtPromotion(t *testing.T) {
+	w := newWorld(t, fixture)
+	w.pass(0)
+	w.ciCommit("podinfo as an earlier gitcanary initialized it", func(dir string) {
+		replaceIn(t, dir, gen+"primary.yaml", "ghcr.io.gitcanary.invalid/", "ghcr.io/")
+		replaceIn(t, dir, app+"kustomization.yaml", "transformers:\n  - gitcanary/podinfo/images.yaml\n", "")
+		gitRun(t, dir, "rm", "-q", gen+"images.yaml")
+	})
+	if p := w.primaryRuns("main"); p != oldImage {
+		t.Fatalf("the earlier primary runs %s", p)
+	}
+	bumpImage(w, "6.0.1")
+	w.setChecks(pass)
+	for range 12 {
+		w.pass(tick)
+	}
+	if s := w.subject(); s != "Promotion completed! Scaling down podinfo.test" {
+		t.Fatalf("last commit %q:\n%s", s, strings.Join(w.subjects(), "\n"))
+	}
+	copying := commitOf(w, "Copying podinfo.test template spec")
+	if k := w.show(copying, app+"kustomization.yaml"); !strings.Contains(k, "transformers:\n  - gitcanary/podinfo/images.yaml") {
+		t.Errorf("the promotion did not wire the images transformer in:\n%s", k)
+	}
+	if p := w.show(copying, gen+"primary.yaml"); !strings.Contains(p, "image: ghcr.io.gitcanary.invalid/stefanprodan/podinfo:6.0.1") {
+		t.Errorf("the promoted primary.yaml holds no placeholder:\n%s", p)
+	}
+	if p := w.primaryRuns("main"); p != newImage {
+		t.Errorf("promoted, the primary runs %s, want %s", p, newImage)
+	}
+}

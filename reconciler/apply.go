@@ -56,7 +56,6 @@ func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *git
 		}
 		if changed {
 			set(kpath, out)
-			kdata = out
 		}
 	}
 	if d.RevertTarget {
@@ -98,6 +97,9 @@ func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *git
 		}
 		set(primary, data)
 		if kerr == nil {
+			if edited, ok := changes[kpath]; ok {
+				kdata = edited // wired or reverted above
+			}
 			if err := imagesEdits(fsys, ob.in, data, kpath, kdata, set); err != nil {
 				return nil, err
 			}

@@ -177,8 +177,8 @@ func (r *Reconciler) terminate(ctx context.Context, log logr.Logger, snap *gitop
 
 // unwired removes the canary's generated folder and its components and
 // transformers entries from the app's kustomization: everything gitcanary
-// wrote for it. What
-// rollbacks reverted in the user's files stays: that is the promoted state.
+// wrote for it. What rollbacks reverted in the user's files stays: that is
+// the promoted state.
 func unwired(fsys *gitops.FS, c *api.Canary) (map[string][]byte, error) {
 	changes := map[string][]byte{}
 	err := fsys.Walk(path.Join(gitops.FSRoot, componentDir(c)), func(fp string, info fs.FileInfo, err error) error {

@@ -26,7 +26,8 @@ const (
 
 // edits turns a decision into file changes: the generated component, the
 // status, and the user's files where the decision says so (wiring the
-// component in at initialization, reverting the target on rollback).
+// component in at initialization, and the images transformer with each new
+// primary; reverting the target on rollback).
 //
 // It completes d's status with what the commit leaves: the revision a
 // revert really restored, and the inputs digest that lets an idle canary
@@ -42,14 +43,14 @@ func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *git
 		changes[p] = data
 	}
 	dir := componentDir(c)
+	kpath := kustomizationIn(fsys, c.Source.AppDir)
+	kdata, kerr := fsys.ReadFile(kpath)
 	if st.Phase == "" {
-		kpath := kustomizationIn(fsys, c.Source.AppDir)
-		data, err := fsys.ReadFile(kpath)
-		if err != nil {
+		if kerr != nil {
 			return nil, fmt.Errorf("%s: no kustomization.yaml", c.Source.AppDir)
 		}
 		rel := path.Join(GeneratedDir, c.Metadata.Name)
-		out, changed, err := wireComponent(kpath, data, rel)
+		out, changed, err := wireComponent(kpath, kdata, rel)
 		if err != nil {
 			return nil, err
 		}
@@ -95,6 +96,14 @@ func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *git
 			return nil, inReleaseFile(fsys, ob, err)
 		}
 		set(primary, data)
+		if kerr == nil {
+			if edited, ok := changes[kpath]; ok {
+				kdata = edited // wired or reverted above
+			}
+			if err := imagesEdits(fsys, ob.in, data, kpath, kdata, set); err != nil {
+				return nil, err
+			}
+		}
 	}
 	files, err := templates.Component(ob.in, routing(c, d.Status), templates.Options{ScaleDown: scaledDown(d.Status), IngressAnnotationsPrefix: r.opts.IngressAnnotationsPrefix})
 	if err != nil {
@@ -107,7 +116,7 @@ func (r *Reconciler) edits(ctx context.Context, snap *gitops.Snapshot, fsys *git
 	// while a canary runs).
 	entries, _ := fsys.ReadDir(path.Join(gitops.FSRoot, dir))
 	for _, e := range entries {
-		if _, keep := files[e]; !keep && e != templates.PrimaryFile && e != StatusFile && e != RequestFile {
+		if _, keep := files[e]; !keep && e != templates.PrimaryFile && e != templates.ImagesFile && e != StatusFile && e != RequestFile {
 			changes[path.Join(dir, e)] = nil
 		}
 	}

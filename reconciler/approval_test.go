@@ -152,8 +152,8 @@ func TestPromotionApprovedByMerge(t *testing.T) {
 	if got := g.last(); got != "gitcanary: Promotion completed! Scaling down podinfo.test" {
 		t.Fatalf("after the merge: %s\n%s", got, gitRun(t, g.remote, "log", "--oneline", "-8", "main"))
 	}
-	if p := g.show("main", gen+"primary.yaml"); !strings.Contains(p, newImage) {
-		t.Errorf("primary not promoted")
+	if p := g.primaryRuns("main"); p != newImage {
+		t.Errorf("primary not promoted: runs %s", p)
 	}
 	if n := len(g.prs()); n != 1 {
 		t.Errorf("%d pull requests, want 1", n)

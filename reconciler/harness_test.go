@@ -17,6 +17,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/machine"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -178,4 +179,15 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// primaryRuns is the image the podinfo-primary of the app runs at rev, as
+// Flux applies it (primary.yaml holds it under its placeholder name).
+func (w *world) primaryRuns(rev string) string {
+	w.t.Helper()
+	p := findObject(w.applied(rev), "Deployment", "podinfo-primary", "test")
+	if p == nil {
+		w.t.Fatalf("no podinfo-primary at %s", rev)
+	}
+	return strings.Join(templates.ContainerImages(p), ", ")
 }

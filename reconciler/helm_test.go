@@ -289,6 +289,12 @@ func TestCanaryCarriedByTheChart(t *testing.T) {
 // HelmRelease installed as helm-controller would.
 func (w *world) applied(rev string) []*yaml.RNode {
 	w.t.Helper()
+	return w.appliedIn(rev, strings.TrimSuffix(app, "/"))
+}
+
+// appliedIn is what Flux applies of the app in dir at rev.
+func (w *world) appliedIn(rev, dir string) []*yaml.RNode {
+	w.t.Helper()
 	fsys := gitops.NewFS(nil)
 	var sources []*yaml.RNode // a Helm repository's, from anywhere in the repository
 	for _, f := range strings.Split(gitRun(w.t, w.remote, "ls-tree", "-r", "--name-only", rev), "\n") {
@@ -298,7 +304,7 @@ func (w *world) applied(rev string) []*yaml.RNode {
 			sources = append(sources, gitops.ReadHelmSources(data)...)
 		}
 	}
-	objs, err := gitops.Render(fsys, strings.TrimSuffix(app, "/"))
+	objs, err := gitops.Render(fsys, dir)
 	if err != nil {
 		w.t.Fatal(err)
 	}

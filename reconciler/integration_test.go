@@ -47,8 +47,8 @@ func TestInitializeAndPromote(t *testing.T) {
 	if k := w.show("main", app+"kustomization.yaml"); !strings.Contains(k, "components:\n  - gitcanary/podinfo") || !strings.Contains(k, "# canary.yaml is read by gitcanary") {
 		t.Errorf("component not wired in, or comments lost:\n%s", k)
 	}
-	if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, oldImage) {
-		t.Errorf("primary not a copy of the target:\n%s", p)
+	if p := w.primaryRuns("main"); p != oldImage {
+		t.Errorf("primary not a copy of the target: runs %s", p)
 	}
 	if got := w.weights("main"); got != "100/0" {
 		t.Errorf("weights after init %s", got)
@@ -90,11 +90,11 @@ func TestInitializeAndPromote(t *testing.T) {
 	if ls := gitRun(t, w.remote, "ls-tree", "--name-only", "main", gen); !strings.Contains(ls, "scale-down.yaml") {
 		t.Errorf("canary not scaled down after promotion: %s", ls)
 	}
-	if p := w.show("main~2", gen+"primary.yaml"); !strings.Contains(p, newImage) {
-		t.Errorf("primary not updated at promotion:\n%s", p)
+	if p := w.primaryRuns("main~2"); p != newImage {
+		t.Errorf("primary not updated at promotion: runs %s", p)
 	}
-	if p := w.show("main~3", gen+"primary.yaml"); !strings.Contains(p, oldImage) {
-		t.Errorf("primary changed before promotion:\n%s", p)
+	if p := w.primaryRuns("main~3"); p != oldImage {
+		t.Errorf("primary changed before promotion: runs %s", p)
 	}
 	// A weight step touches only the router and the status.
 	if files := gitRun(t, w.remote, "diff", "--name-only", "main~6", "main~5"); files != gen+"istio.yaml\n"+gen+"status.yaml" {

@@ -25,26 +25,41 @@ func writeDocs(nodes []*yaml.RNode) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Fields of the app's kustomization that list what gitcanary generated for
+// a canary: its component, and its images transformer (see
+// templates.ImagesFile).
+const (
+	componentsField   = "components"
+	transformersField = "transformers"
+)
+
 // wireComponent adds comp to the kustomization's components, keeping the
 // rest of the file (comments, order, indentation) as it was. It reports
 // whether the file changed.
 func wireComponent(path string, data []byte, comp string) ([]byte, bool, error) {
+	return wireEntry(path, data, componentsField, comp)
+}
+
+// wireEntry appends entry to the kustomization's list field, keeping the
+// rest of the file (comments, order, indentation) as it was. It reports
+// whether the file changed.
+func wireEntry(path string, data []byte, field, entry string) ([]byte, bool, error) {
 	docs, err := readDocs(data)
 	if err != nil || len(docs) != 1 {
 		return nil, false, fmt.Errorf("%s: not a single kustomization document: %v", path, err)
 	}
 	k := docs[0]
-	seq, err := k.Pipe(yaml.LookupCreate(yaml.SequenceNode, "components"))
+	seq, err := k.Pipe(yaml.LookupCreate(yaml.SequenceNode, field))
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: components: %w", path, err)
+		return nil, false, fmt.Errorf("%s: %s: %w", path, field, err)
 	}
 	for _, e := range seq.YNode().Content {
-		if e.Value == comp {
+		if e.Value == entry {
 			return data, false, nil
 		}
 	}
 	seq.YNode().Style = 0
-	seq.YNode().Content = append(seq.YNode().Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: comp})
+	seq.YNode().Content = append(seq.YNode().Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: entry})
 	out, err := writeDocs(docs)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", path, err)
@@ -52,19 +67,19 @@ func wireComponent(path string, data []byte, comp string) ([]byte, bool, error) 
 	return out, true, nil
 }
 
-// unwireComponent removes comp from the kustomization's components, and
-// the components field when comp was its only entry (as it was before
-// wireComponent added it), keeping the rest of the file as it was. It
-// reports whether the file changed.
-func unwireComponent(path string, data []byte, comp string) ([]byte, bool, error) {
+// unwireEntry removes entry from the kustomization's list field, and the
+// field when entry was its only one (as it was before wireEntry added it),
+// keeping the rest of the file as it was. It reports whether the file
+// changed.
+func unwireEntry(path string, data []byte, field, entry string) ([]byte, bool, error) {
 	docs, err := readDocs(data)
 	if err != nil || len(docs) != 1 {
 		return nil, false, fmt.Errorf("%s: not a single kustomization document: %v", path, err)
 	}
 	k := docs[0]
-	seq, err := k.Pipe(yaml.Lookup("components"))
+	seq, err := k.Pipe(yaml.Lookup(field))
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: components: %w", path, err)
+		return nil, false, fmt.Errorf("%s: %s: %w", path, field, err)
 	}
 	if seq == nil {
 		return data, false, nil
@@ -72,7 +87,7 @@ func unwireComponent(path string, data []byte, comp string) ([]byte, bool, error
 	content := seq.YNode().Content
 	kept := content[:0:0]
 	for _, e := range content {
-		if e.Value != comp {
+		if e.Value != entry {
 			kept = append(kept, e)
 		}
 	}
@@ -80,8 +95,8 @@ func unwireComponent(path string, data []byte, comp string) ([]byte, bool, error
 		return data, false, nil
 	}
 	if len(kept) == 0 {
-		if err := k.PipeE(yaml.Clear("components")); err != nil {
-			return nil, false, fmt.Errorf("%s: components: %w", path, err)
+		if err := k.PipeE(yaml.Clear(field)); err != nil {
+			return nil, false, fmt.Errorf("%s: %s: %w", path, field, err)
 		}
 	} else {
 		seq.YNode().Content = kept

@@ -36,7 +36,7 @@ const substitute = "  postBuild:\n    substitute:\n      PODINFO_VERSION: 6.0.0\
 func TestPostBuildSubstitution(t *testing.T) {
 	w := newWorld(t, substituted(t, substitute))
 	w.pass(0)
-	if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "image: ghcr.io/stefanprodan/podinfo:6.0.0") {
+	if p := w.show("main", gen+"primary.yaml"); !strings.Contains(p, "image: ghcr.io.gitcanary.invalid/stefanprodan/podinfo:6.0.0") {
 		t.Fatalf("the primary must run what Flux applies, the substituted image:\n%s", p)
 	}
 	// CI bumps the variable in the Flux Kustomization: a new revision.

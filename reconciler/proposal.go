@@ -11,6 +11,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitops/forge"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/machine"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 // pendingProposal is a pull-request action decided in a pass, carried out
@@ -104,7 +105,7 @@ func (r *Reconciler) carryOut(ctx context.Context, snap *gitops.Snapshot, fsys *
 
 // images lists the target's images, for titles.
 func images(ob *observed) string {
-	return strings.Join(containerImages(ob.in.Target), ", ")
+	return strings.Join(templates.ContainerImages(ob.in.Target), ", ")
 }
 
 func proposalTitle(c *api.Canary, p *machine.Proposal, ob *observed) string {

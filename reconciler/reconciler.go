@@ -529,6 +529,9 @@ func (r *Reconciler) renderCheck(ctx context.Context, snap *gitops.Snapshot, fsy
 	if err := verifyRender(objs, ob.in, st); err != nil {
 		return fmt.Errorf("render check of %s: %w", c.Source.AppDir, err)
 	}
+	if err := checkPrimaryImages(fork(snap, fsys, changes), c, ob.in, objs); err != nil {
+		return fmt.Errorf("render check of %s: %w", c.Source.AppDir, err)
+	}
 	return nil
 }
 

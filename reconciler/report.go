@@ -17,6 +17,7 @@ import (
 	"github.com/gitcanary/gitcanary/analysis"
 	"github.com/gitcanary/gitcanary/gitops"
 	"github.com/gitcanary/gitcanary/reconciler/api"
+	"github.com/gitcanary/gitcanary/templates"
 )
 
 // CanaryInfo is a canary and its status as a commit holds them: what
@@ -478,7 +479,7 @@ func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo)
 			errs[c.ID()] = err
 			continue
 		}
-		images[c.ID()] = containerImages(ob.in.Target)
+		images[c.ID()] = templates.ContainerImages(ob.in.Target)
 	}
 	return images, errs
 }

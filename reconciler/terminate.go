@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,7 +70,7 @@ func (r *Reconciler) deletedCanaries(ctx context.Context, snap *gitops.Snapshot,
 			continue
 		}
 		if c == nil {
-			r.log.Info("warning: the Canary document is gone and no commit of the branch holds it: gitcanary leaves its generated folder as it is; remove "+dir+" and its components entry from the app's kustomization to hand the app back", "canary", md.Name+"."+md.Namespace)
+			r.log.Info("warning: the Canary document is gone and no commit of the branch holds it: gitcanary leaves its generated folder as it is; remove "+dir+" and its components and transformers entries from the app's kustomization to hand the app back", "canary", md.Name+"."+md.Namespace)
 			r.settled[p] = blob
 			continue
 		}
@@ -174,9 +175,10 @@ func (r *Reconciler) terminate(ctx context.Context, log logr.Logger, snap *gitop
 	return changes, d, nil
 }
 
-// unwired removes the canary's generated folder and its components entry
-// from the app's kustomization: everything gitcanary wrote for it. What
-// rollbacks reverted in the user's files stays: that is the promoted state.
+// unwired removes the canary's generated folder and its components and
+// transformers entries from the app's kustomization: everything gitcanary
+// wrote for it. What rollbacks reverted in the user's files stays: that is
+// the promoted state.
 func unwired(fsys *gitops.FS, c *api.Canary) (map[string][]byte, error) {
 	changes := map[string][]byte{}
 	err := fsys.Walk(path.Join(gitops.FSRoot, componentDir(c)), func(fp string, info fs.FileInfo, err error) error {
@@ -196,11 +198,16 @@ func unwired(fsys *gitops.FS, c *api.Canary) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: no kustomization.yaml", c.Source.AppDir)
 	}
-	out, changed, err := unwireComponent(kpath, data, path.Join(GeneratedDir, c.Metadata.Name))
-	if err != nil {
-		return nil, err
+	out := data
+	for _, e := range []struct{ field, entry string }{
+		{componentsField, path.Join(GeneratedDir, c.Metadata.Name)},
+		{transformersField, imagesEntry(c)},
+	} {
+		if out, _, err = unwireEntry(kpath, out, e.field, e.entry); err != nil {
+			return nil, err
+		}
 	}
-	if changed {
+	if !bytes.Equal(out, data) {
 		changes[kpath] = out
 	}
 	return changes, nil

@@ -9,7 +9,9 @@
 // gatewayapi.yaml, nginx.yaml...: see RouterFile), and patches the app's own
 // objects: the apex Service, when the app defines it, is made to select the
 // primary pods, and the target is scaled to zero while the canary is idle
-// (scale-down.yaml).
+// (scale-down.yaml). The primary's containers run under placeholder image
+// names that images.yaml, a transformer the app's kustomization lists after
+// its own images: entries, maps back (see ImagesFile).
 //
 // Each provider is one router, one file of this package, registered in the
 // registry (Lookup): the only list of providers in gitcanary. A router

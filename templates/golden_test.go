@@ -152,6 +152,13 @@ func componentFiles(t *testing.T, in Input, r Routing, o Options) map[string][]b
 		t.Fatalf("Primary: %v", err)
 	}
 	files[PrimaryFile] = primary
+	images, err := Images(in, primary)
+	if err != nil {
+		t.Fatalf("Images: %v", err)
+	}
+	if images != nil {
+		files[ImagesFile] = images
+	}
 	return files
 }
 

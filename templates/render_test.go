@@ -142,6 +142,7 @@ func TestRender(t *testing.T) {
 			expect(t, p, configName+"-primary", "spec", "template", "spec", "containers", "[name=podinfod]", "envFrom", "0", "configMapRef", "name")
 			expect(t, p, configName+"-primary", "spec", "template", "spec", "volumes", "[name=config]", "configMap", "name")
 			expect(t, p, "2", "spec", "replicas")
+			expect(t, p, "ghcr.io/stefanprodan/podinfo:6.0.0", "spec", "template", "spec", "containers", "[name=podinfod]", "image")
 			expect(t, p, "test", "metadata", "namespace")
 			cm := find(t, after, "ConfigMap", configName+"-primary")
 			expect(t, cm, "hello", "data", "PODINFO_UI_MESSAGE")
@@ -192,13 +193,18 @@ func TestRender(t *testing.T) {
 }
 
 // renderWith writes the component files into /app's component folder,
-// wires the folder into /app's kustomization kust, and renders /app.
+// wires the folder (and ImagesFile, as a transformer) into /app's
+// kustomization kust, and renders /app.
 func renderWith(t *testing.T, fs filesys.FileSystem, kust string, c *api.Canary, files map[string][]byte) []*yaml.RNode {
 	t.Helper()
 	for name, b := range files {
 		write(t, fs, path.Join("/app", Dir(c), name), string(b))
 	}
-	write(t, fs, "/app/kustomization.yaml", kust+"components:\n- "+Dir(c)+"\n")
+	wiring := "components:\n- " + Dir(c) + "\n"
+	if _, ok := files[ImagesFile]; ok {
+		wiring += "transformers:\n- " + path.Join(Dir(c), ImagesFile) + "\n"
+	}
+	write(t, fs, "/app/kustomization.yaml", kust+wiring)
 	return render(t, fs)
 }
 

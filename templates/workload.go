@@ -85,7 +85,8 @@ func (daemonSet) scaledDown(obj *yaml.RNode) bool {
 // The copy is made as Flagger creates it: renamed, its selector reduced to
 // the selector label with the value "<value>-primary", that label set on
 // its metadata and pod template, and its references to tracked
-// configuration renamed to the -primary copies. Status and the metadata
+// configuration renamed to the -primary copies. Its container images get
+// their placeholder names (see ImagesFile). Status and the metadata
 // fields an API server or kustomize adds are dropped.
 func copyPrimary(in Input, n names, adjust func(*yaml.RNode) error) ([]*yaml.Node, error) {
 	configs, err := ReferencedConfigs(in.Target, in.Configs)
@@ -113,6 +114,7 @@ func copyPrimary(in Input, n names, adjust func(*yaml.RNode) error) ([]*yaml.Nod
 	if err == nil && adjust != nil {
 		err = adjust(d)
 	}
+	usePlaceholders(d)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", objectName(in.Target), err)
 	}

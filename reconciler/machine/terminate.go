@@ -24,7 +24,7 @@ func (t *tick) terminate() (Decision, bool) {
 	next.Approval = nil
 	next.Paused, next.PausedBy = false, ""
 	d := t.transition(next, t.st.LastAppliedSpec, evTerminated(t.c))
-	d.Body = append(d.Body, evTerminating(t.c).Text+": the generated folder and its components entry are removed; the target serves as its own files say.")
+	d.Body = append(d.Body, evTerminating(t.c).Text+": the generated folder and its components and transformers entries are removed; the target serves as its own files say.")
 	d.Terminate = true
 	return d, true
 }

@@ -64,7 +64,11 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	if o, ok := s.objects.Get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
 		return o, nil
 	}
-	typ, data, err := s.disk.read(h)
+	read := s.disk.read
+	if t == plumbing.CommitObject {
+		read = s.disk.readCommit
+	}
+	typ, data, err := read(h)
 	if err != nil {
 		return nil, err
 	}

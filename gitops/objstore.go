@@ -26,10 +26,21 @@ import (
 type objectStore struct {
 	dir string // the bare repository's
 
-	mu    sync.Mutex
-	packs []*packFile // the last one a lookup found first
-	stale bool        // the pack directory changed: scan it again
-	bases baseCache
+	mu      sync.Mutex
+	packs   []*packFile // the last one a lookup found first
+	stale   bool        // the pack directory changed: scan it again
+	bases   baseCache
+	windows windowCache
+	// next is where the last commit read whole ends in its pack: git
+	// stores a history's commits one after another, newest first, so
+	// it is most likely where that commit's parent is.
+	next packPos
+}
+
+// packPos is a position in a pack.
+type packPos struct {
+	p   *packFile
+	off int64
 }
 
 // maxDeltaBaseBytes bounds the delta bases kept decoded between reads.
@@ -81,10 +92,13 @@ func (s *objectStore) scan() error {
 			s.stale = true
 			return fmt.Errorf("%w: %s describes the pack %s", packfile.ErrMalformedPackFile, filepath.Base(path), idx.packSum)
 		}
-		packs = append(packs, &packFile{idx: idx, path: pack})
+		packs = append(packs, &packFile{idx: idx, path: pack, win: &s.windows})
 	}
 	for _, p := range known {
 		s.bases.dropPack(p)
+		if s.next.p == p {
+			s.next = packPos{}
+		}
 		_ = p.close()
 	}
 	s.packs = packs
@@ -139,6 +153,37 @@ func (s *objectStore) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error)
 	return s.readLocked(h, 0)
 }
 
+// readCommit is read for a commit: one stored right after the last commit
+// read (its parent, in a history walked newest first) is read without a
+// lookup in the pack index, once its content hashes to h.
+func (s *objectStore) readCommit(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if data, ok := s.follow(h); ok {
+		return plumbing.CommitObject, data, nil
+	}
+	return s.readLocked(h, 0)
+}
+
+// follow reads the commit at s.next if it is h. Any error is left to
+// the lookup that follows a miss to report.
+func (s *objectStore) follow(h plumbing.Hash) ([]byte, bool) {
+	n := s.next
+	if n.p == nil {
+		return nil, false
+	}
+	e, err := n.p.entry(n.off)
+	if err != nil || e.typ != plumbing.CommitObject {
+		return nil, false
+	}
+	data, end, err := n.p.inflateEnd(e)
+	if err != nil || plumbing.ComputeHash(plumbing.CommitObject, data) != h {
+		return nil, false
+	}
+	s.next.off = end
+	return data, true
+}
+
 func (s *objectStore) readLocked(h plumbing.Hash, depth int) (plumbing.ObjectType, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		p, off, err := s.find(h)
@@ -179,10 +224,14 @@ func (s *objectStore) readPacked(p *packFile, off int64, depth int) (plumbing.Ob
 			return 0, nil, err
 		}
 		if e.typ != plumbing.OFSDeltaObject && e.typ != plumbing.REFDeltaObject {
-			if data, err = cur.inflate(e); err != nil {
+			var end int64
+			if data, end, err = cur.inflateEnd(e); err != nil {
 				return 0, nil, err
 			}
 			typ = e.typ
+			if typ == plumbing.CommitObject && len(chain) == 0 {
+				s.next = packPos{cur, end}
+			}
 			if len(chain) > 0 {
 				s.bases.put(cur, curOff, typ, data)
 			}
@@ -267,7 +316,7 @@ func (s *objectStore) close() error {
 	for _, p := range s.packs {
 		errs = append(errs, p.close())
 	}
-	s.packs, s.stale = nil, true
+	s.packs, s.stale, s.next = nil, true, packPos{}
 	s.bases.clear()
 	return errors.Join(errs...)
 }

@@ -37,10 +37,12 @@ type objectStore struct {
 	next packPos
 }
 
-// packPos is a position in a pack.
+// packPos is a position in a pack, and the name of the commit there
+// once a miss of [objectStore.follow] worked it out.
 type packPos struct {
-	p   *packFile
-	off int64
+	p    *packFile
+	off  int64
+	name plumbing.Hash
 }
 
 // maxDeltaBaseBytes bounds the delta bases kept decoded between reads.
@@ -169,18 +171,24 @@ func (s *objectStore) readCommit(h plumbing.Hash) (plumbing.ObjectType, []byte, 
 // the lookup that follows a miss to report.
 func (s *objectStore) follow(h plumbing.Hash) ([]byte, bool) {
 	n := s.next
-	if n.p == nil {
+	if n.p == nil || !n.name.IsZero() && n.name != h {
 		return nil, false
 	}
 	e, err := n.p.entry(n.off)
 	if err != nil || e.typ != plumbing.CommitObject {
+		s.next = packPos{}
 		return nil, false
 	}
 	data, end, err := n.p.inflateEnd(e)
-	if err != nil || plumbing.ComputeHash(plumbing.CommitObject, data) != h {
+	if err != nil {
+		s.next = packPos{}
 		return nil, false
 	}
-	s.next.off = end
+	// Kept on a miss: a head read again and again hashes its parent once.
+	if s.next.name = plumbing.ComputeHash(plumbing.CommitObject, data); s.next.name != h {
+		return nil, false
+	}
+	s.next = packPos{p: n.p, off: end}
 	return data, true
 }
 
@@ -230,7 +238,7 @@ func (s *objectStore) readPacked(p *packFile, off int64, depth int) (plumbing.Ob
 			}
 			typ = e.typ
 			if typ == plumbing.CommitObject && len(chain) == 0 {
-				s.next = packPos{cur, end}
+				s.next = packPos{p: cur, off: end}
 			}
 			if len(chain) > 0 {
 				s.bases.put(cur, curOff, typ, data)

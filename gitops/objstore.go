@@ -81,7 +81,8 @@ func (s *objectStore) scan() error {
 			continue
 		}
 		pack := strings.TrimSuffix(path, ".idx") + ".pack"
-		if _, err := os.Stat(pack); err != nil {
+		st, err := os.Stat(pack)
+		if err != nil {
 			continue // an index without its pack: a repack removing it
 		}
 		idx, err := openPackIndex(path)
@@ -94,7 +95,7 @@ func (s *objectStore) scan() error {
 			s.stale = true
 			return fmt.Errorf("%w: %s describes the pack %s", packfile.ErrMalformedPackFile, filepath.Base(path), idx.packSum)
 		}
-		packs = append(packs, &packFile{idx: idx, path: pack, win: &s.windows})
+		packs = append(packs, &packFile{idx: idx, path: pack, size: st.Size(), win: &s.windows})
 	}
 	for _, p := range known {
 		s.bases.dropPack(p)

@@ -19,6 +19,7 @@ import (
 type packFile struct {
 	idx  *packIndex
 	path string
+	size int64        // of the pack file
 	f    *os.File     // opened at the first read
 	win  *windowCache // shared by the packs of a store
 }

@@ -17,12 +17,12 @@ import (
 )
 
 // objectStore reads the objects of a bare repository: from its packs
-// through their mapped indexes ([packIndex]), else loose. Its memory does
-// not depend on how many objects the repository holds: a few pages of each
-// index, a file descriptor per pack, and a cache of delta bases bounded in
-// bytes. go-git's own storage instead decodes every pack index into maps,
-// again after every push, which made an idle pass of a 200,000-commit
-// monorepo hold 272 MiB.
+// through their indexes searched on disk ([packIndex]), else loose. Its
+// memory does not depend on how many objects the repository holds: a few
+// samples of each index, a file descriptor per pack, 4 windows of pack
+// bytes, and a cache of delta bases bounded in bytes. go-git's own storage
+// instead decodes every pack index into maps, again after every push,
+// which made an idle pass of a 200,000-commit monorepo hold 272 MiB.
 type objectStore struct {
 	dir string // the bare repository's
 

@@ -7,11 +7,10 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/go-logr/logr"
-
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-logr/logr"
 )
 
 // cachedStorage is the clone's object storage: an object cache in front of

@@ -98,14 +98,19 @@ func (s *objectStore) scan() error {
 		packs = append(packs, &packFile{idx: idx, path: pack, size: st.Size(), win: &s.windows})
 	}
 	for _, p := range known {
-		s.bases.dropPack(p)
-		if s.next.p == p {
-			s.next = packPos{}
-		}
-		_ = p.close()
+		s.forget(p)
 	}
 	s.packs = packs
 	return nil
+}
+
+// forget closes p, a pack no longer read, and drops what is cached of it.
+func (s *objectStore) forget(p *packFile) {
+	s.bases.dropPack(p)
+	if s.next.p == p {
+		s.next = packPos{}
+	}
+	_ = p.close()
 }
 
 // find returns the pack and offset of h, or nil; callers hold mu.

@@ -84,11 +84,7 @@ func (s *objectStore) mergeSmallPacks() error {
 			kept = append(kept, p)
 			continue
 		}
-		s.bases.dropPack(p)
-		if s.next.p == p {
-			s.next = packPos{}
-		}
-		_ = p.close()
+		s.forget(p)
 	}
 	s.packs = kept
 	for path := range gone {

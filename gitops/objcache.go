@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-logr/logr"
 )
 
 // cachedStorage is the clone's object storage: an object cache in front of
@@ -29,6 +30,7 @@ import (
 type cachedStorage struct {
 	*filesystem.Storage
 	dir     string // the bare repository's
+	log     logr.Logger
 	objects cache.Object
 	disk    *objectStore
 
@@ -39,8 +41,8 @@ type cachedStorage struct {
 	contents contentCache
 }
 
-func newCachedStorage(s *filesystem.Storage, dir string) *cachedStorage {
-	return &cachedStorage{Storage: s, dir: dir, objects: cache.NewObjectLRU(32 * cache.MiByte), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
+func newCachedStorage(s *filesystem.Storage, dir string, log logr.Logger) *cachedStorage {
+	return &cachedStorage{Storage: s, dir: dir, log: log, objects: cache.NewObjectLRU(32 * cache.MiByte), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
 }
 
 // pendingObject returns the pending object h as an object, or nil.
@@ -73,7 +75,11 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	if o, ok := s.objects.Get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
 		return o, nil
 	}
-	typ, data, err := s.disk.read(h)
+	read := s.disk.read
+	if t == plumbing.CommitObject {
+		read = s.disk.readCommit
+	}
+	typ, data, err := read(h)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +212,19 @@ func (s *cachedStorage) persistPack(p *encodedPack) error {
 	clear(s.pending)
 	s.contents.reset()
 	s.bytes = 0
+	s.mergeSmallPacks()
 	return nil
+}
+
+// mergeSmallPacks merges the small packs once they pile up
+// ([objectStore.mergeSmallPacks]). The pack just written is in place
+// already: a merge that fails is logged, not the write's failure, and is
+// tried again after the next pack.
+func (s *cachedStorage) mergeSmallPacks() {
+	if err := s.disk.mergeSmallPacks(); err != nil {
+		s.log.Error(err, "merge the small packs of the clone", "dir", s.dir)
+	}
+	s.Storage.Reindex()
 }
 
 // discard forgets the pending objects: their commits were not pushed and
@@ -273,6 +291,7 @@ func (w *fetchedPack) Close() error {
 	}
 	w.s.Storage.Reindex()
 	w.s.disk.invalidate()
+	w.s.mergeSmallPacks()
 	return nil
 }
 

@@ -17,19 +17,32 @@ import (
 )
 
 // objectStore reads the objects of a bare repository: from its packs
-// through their mapped indexes ([packIndex]), else loose. Its memory does
-// not depend on how many objects the repository holds: a few pages of each
-// index, a file descriptor per pack, and a cache of delta bases bounded in
-// bytes. go-git's own storage instead decodes every pack index into maps,
-// again after every push, which made an idle pass of a 200,000-commit
-// monorepo hold 272 MiB.
+// through their indexes searched on disk ([packIndex]), else loose. Its
+// memory does not depend on how many objects the repository holds: a few
+// samples of each index, a file descriptor per pack, 4 windows of pack
+// bytes, and a cache of delta bases bounded in bytes. go-git's own storage
+// instead decodes every pack index into maps, again after every push,
+// which made an idle pass of a 200,000-commit monorepo hold 272 MiB.
 type objectStore struct {
 	dir string // the bare repository's
 
-	mu    sync.Mutex
-	packs []*packFile // the last one a lookup found first
-	stale bool        // the pack directory changed: scan it again
-	bases baseCache
+	mu      sync.Mutex
+	packs   []*packFile // the last one a lookup found first
+	stale   bool        // the pack directory changed: scan it again
+	bases   baseCache
+	windows windowCache
+	// next is where the last commit read whole ends in its pack: git
+	// stores a history's commits one after another, newest first, so
+	// it is most likely where that commit's parent is.
+	next packPos
+}
+
+// packPos is a position in a pack, and the name of the commit there
+// once a miss of [objectStore.follow] worked it out.
+type packPos struct {
+	p    *packFile
+	off  int64
+	name plumbing.Hash
 }
 
 // maxDeltaBaseBytes bounds the delta bases kept decoded between reads.
@@ -68,7 +81,8 @@ func (s *objectStore) scan() error {
 			continue
 		}
 		pack := strings.TrimSuffix(path, ".idx") + ".pack"
-		if _, err := os.Stat(pack); err != nil {
+		st, err := os.Stat(pack)
+		if err != nil {
 			continue // an index without its pack: a repack removing it
 		}
 		idx, err := openPackIndex(path)
@@ -81,14 +95,22 @@ func (s *objectStore) scan() error {
 			s.stale = true
 			return fmt.Errorf("%w: %s describes the pack %s", packfile.ErrMalformedPackFile, filepath.Base(path), idx.packSum)
 		}
-		packs = append(packs, &packFile{idx: idx, path: pack})
+		packs = append(packs, &packFile{idx: idx, path: pack, size: st.Size(), win: &s.windows})
 	}
 	for _, p := range known {
-		s.bases.dropPack(p)
-		_ = p.close()
+		s.forget(p)
 	}
 	s.packs = packs
 	return nil
+}
+
+// forget closes p, a pack no longer read, and drops what is cached of it.
+func (s *objectStore) forget(p *packFile) {
+	s.bases.dropPack(p)
+	if s.next.p == p {
+		s.next = packPos{}
+	}
+	_ = p.close()
 }
 
 // find returns the pack and offset of h, or nil; callers hold mu.
@@ -139,6 +161,43 @@ func (s *objectStore) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error)
 	return s.readLocked(h, 0)
 }
 
+// readCommit is read for a commit: one stored right after the last commit
+// read (its parent, in a history walked newest first) is read without a
+// lookup in the pack index, once its content hashes to h.
+func (s *objectStore) readCommit(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if data, ok := s.follow(h); ok {
+		return plumbing.CommitObject, data, nil
+	}
+	return s.readLocked(h, 0)
+}
+
+// follow reads the commit at s.next if it is h. Any error is left to
+// the lookup that follows a miss to report.
+func (s *objectStore) follow(h plumbing.Hash) ([]byte, bool) {
+	n := s.next
+	if n.p == nil || !n.name.IsZero() && n.name != h {
+		return nil, false
+	}
+	e, err := n.p.entry(n.off)
+	if err != nil || e.typ != plumbing.CommitObject {
+		s.next = packPos{}
+		return nil, false
+	}
+	data, end, err := n.p.inflateEnd(e)
+	if err != nil {
+		s.next = packPos{}
+		return nil, false
+	}
+	// Kept on a miss: a head read again and again hashes its parent once.
+	if s.next.name = plumbing.ComputeHash(plumbing.CommitObject, data); s.next.name != h {
+		return nil, false
+	}
+	s.next = packPos{p: n.p, off: end}
+	return data, true
+}
+
 func (s *objectStore) readLocked(h plumbing.Hash, depth int) (plumbing.ObjectType, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		p, off, err := s.find(h)
@@ -179,10 +238,14 @@ func (s *objectStore) readPacked(p *packFile, off int64, depth int) (plumbing.Ob
 			return 0, nil, err
 		}
 		if e.typ != plumbing.OFSDeltaObject && e.typ != plumbing.REFDeltaObject {
-			if data, err = cur.inflate(e); err != nil {
+			var end int64
+			if data, end, err = cur.inflateEnd(e); err != nil {
 				return 0, nil, err
 			}
 			typ = e.typ
+			if typ == plumbing.CommitObject && len(chain) == 0 {
+				s.next = packPos{p: cur, off: end}
+			}
 			if len(chain) > 0 {
 				s.bases.put(cur, curOff, typ, data)
 			}
@@ -267,7 +330,7 @@ func (s *objectStore) close() error {
 	for _, p := range s.packs {
 		errs = append(errs, p.close())
 	}
-	s.packs, s.stale = nil, true
+	s.packs, s.stale, s.next = nil, true, packPos{}
 	s.bases.clear()
 	return errors.Join(errs...)
 }

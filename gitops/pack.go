@@ -123,11 +123,17 @@ func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, []byte, error)
 // bytes): each to a temporary file first, the
 // index last, so that a pack is never seen without its index.
 func writePack(dir string, pack, idx []byte) error {
-	name := filepath.Join(dir, "objects", "pack", "pack-"+hex.EncodeToString(pack[len(pack)-20:]))
+	name := packName(dir, pack)
 	if err := writeFileAtomic(name+".pack", pack); err != nil {
 		return err
 	}
 	return writeFileAtomic(name+".idx", idx)
+}
+
+// packName is the path of pack in the repository at dir, without its
+// extension: named by its checksum, as git names packs.
+func packName(dir string, pack []byte) string {
+	return filepath.Join(dir, "objects", "pack", "pack-"+hex.EncodeToString(pack[len(pack)-20:]))
 }
 
 // writeFileAtomic writes data to a temporary file next to path, syncs it

@@ -1,8 +1,6 @@
 package gitops
 
 import (
-	"bufio"
-	"bytes"
 	"compress/zlib"
 	"errors"
 	"fmt"
@@ -15,13 +13,15 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 )
 
-// packFile is a pack on disk with its index: objects are read by offset
-// with pread, whole or rebuilt from their delta chain, and nothing else of
-// the pack is loaded.
+// packFile is a pack on disk with its index: objects are read by offset,
+// through a few windows of the pack read with pread, whole or rebuilt
+// from their delta chain, and nothing else of the pack is loaded.
 type packFile struct {
 	idx  *packIndex
 	path string
-	f    *os.File // opened at the first read
+	size int64        // of the pack file
+	f    *os.File     // opened at the first read
+	win  *windowCache // shared by the packs of a store
 }
 
 // maxDeltaChain bounds a delta chain (git's own default depth is 50, its
@@ -55,19 +55,18 @@ func (p *packFile) malformed(off int64, format string, args ...any) error {
 
 // entry reads the header of the entry at off.
 func (p *packFile) entry(off int64) (packEntry, error) {
-	f, err := p.file()
-	if err != nil {
-		return packEntry{}, err
-	}
-	var buf [32]byte // a header: at most 10 size bytes, then a 20-byte hash or 10 offset bytes
-	n, err := f.ReadAt(buf[:], off)
-	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
-		return packEntry{}, p.malformed(off, "%v", err)
-	}
-	r := bytes.NewReader(buf[:n])
+	r := p.stream(off)
 	e, err := readEntryHeader(r, off, p.malformed)
-	e.data = off + int64(n-r.Len())
+	e.data = r.pos
 	return e, err
+}
+
+// stream reads p in order from off, through its windows.
+func (p *packFile) stream(off int64) *packStream {
+	if p.win == nil {
+		p.win = new(windowCache)
+	}
+	return &packStream{c: p.win, p: p, pos: off}
 }
 
 // headerReader is what an entry's header is read from: a pack in order
@@ -125,34 +124,33 @@ func readEntryHeader(r headerReader, off int64, malformed func(off int64, format
 	return e, nil
 }
 
-var (
-	zlibReaders sync.Pool
-	bufReaders  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
-)
+var zlibReaders sync.Pool
 
 // inflate reads the zlib stream of e, which must inflate to exactly
 // e.size bytes.
 func (p *packFile) inflate(e packEntry) ([]byte, error) {
-	f, err := p.file()
-	if err != nil {
-		return nil, err
-	}
-	src := bufReaders.Get().(*bufio.Reader)
-	defer bufReaders.Put(src)
-	src.Reset(io.NewSectionReader(f, e.data, 1<<62))
+	data, _, err := p.inflateEnd(e)
+	return data, err
+}
+
+// inflateEnd is inflate, also returning where the entry ends: the offset
+// of the next one.
+func (p *packFile) inflateEnd(e packEntry) ([]byte, int64, error) {
+	src := p.stream(e.data)
 	var zr io.ReadCloser
+	var err error
 	if v, ok := zlibReaders.Get().(io.ReadCloser); ok {
 		if err := v.(zlib.Resetter).Reset(src, nil); err != nil {
-			return nil, p.malformed(e.data, "%v", err)
+			return nil, 0, p.malformed(e.data, "%v", err)
 		}
 		zr = v
 	} else if zr, err = zlib.NewReader(src); err != nil {
-		return nil, p.malformed(e.data, "%v", err)
+		return nil, 0, p.malformed(e.data, "%v", err)
 	}
 	defer zlibReaders.Put(zr)
 	data := make([]byte, e.size)
 	if _, err := io.ReadFull(zr, data); err != nil {
-		return nil, p.malformed(e.data, "inflate: %v", err)
+		return nil, 0, p.malformed(e.data, "inflate: %v", err)
 	}
 	// The stream must end here: this also checks its checksum.
 	var one [1]byte
@@ -160,9 +158,9 @@ func (p *packFile) inflate(e packEntry) ([]byte, error) {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = packfile.ErrInflatedSizeMismatch
 		}
-		return nil, p.malformed(e.data, "inflate: %v", err)
+		return nil, 0, p.malformed(e.data, "inflate: %v", err)
 	}
-	return data, nil
+	return data, src.pos, nil
 }
 
 // inflateAt reads the entry at off as it is stored: a whole object's
@@ -176,6 +174,9 @@ func (p *packFile) inflateAt(off int64) ([]byte, error) {
 }
 
 func (p *packFile) close() error {
+	if p.win != nil {
+		p.win.drop(p)
+	}
 	var err error
 	if p.f != nil {
 		err = p.f.Close()

@@ -95,13 +95,13 @@ func (r *Repo) init() error {
 	var err error
 	switch {
 	case statErr == nil:
-		r.objs = newCachedStorage(r.store, dir)
+		r.objs = newCachedStorage(r.store, dir, r.opts.Log)
 		r.repo, err = git.Open(r.objs, nil)
 	case errors.Is(statErr, os.ErrNotExist):
 		if err := checkEmptyDir(dir); err != nil {
 			return err
 		}
-		r.objs = newCachedStorage(r.store, dir)
+		r.objs = newCachedStorage(r.store, dir, r.opts.Log)
 		r.repo, err = git.InitWithOptions(r.objs, nil, git.InitOptions{
 			DefaultBranch: plumbing.NewBranchReferenceName(r.opts.Branch),
 		})

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"regexp"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -18,7 +21,11 @@ import (
 	"github.com/gitcanary/gitcanary/reconciler"
 	"github.com/gitcanary/gitcanary/reconciler/api"
 	"github.com/gitcanary/gitcanary/reconciler/machine"
+	"github.com/gitcanary/gitcanary/reconciler/ui"
 )
+
+// rolloutLink is a link of the UI's canary page to one of its rollouts.
+var rolloutLink = regexp.MustCompile(`/rollouts/([0-9a-f]{7,40})`)
 
 // child does one piece of gitcanary's work — first, idle, step or history
 // — on the bare repository with the workdir, and writes a childResult.
@@ -110,6 +117,54 @@ func child(args []string) error {
 		}
 		// Only the appended transitions, not the step pass's commits.
 		out.Commits -= 2
+	case "describe":
+		// What `gitcanary describe canary` reads: the canaries of the
+		// head, then the canary's events.
+		out.Seconds, err = median(func() error {
+			snap, err := repo.Snapshot(repo.Head())
+			if err != nil {
+				return err
+			}
+			infos, _ := reconciler.ListCanaries(snap, opts.Provider, time.Now())
+			info, err := reconciler.FindCanary(infos, monorepo.Namespace(0), "podinfo")
+			if err != nil {
+				return err
+			}
+			events, err := reconciler.Events(ctx, repo, repo.Head(), info.Namespace+"/"+info.Name)
+			out.Commits = len(events) - 2
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	case "ui":
+		// The canary's page of the web UI, its rollouts listed, from a
+		// server that has read nothing yet (a new one each time: the UI
+		// keeps what it read for the head).
+		out.Seconds, err = median(func() error {
+			srv, err := ui.New(repo, ui.HeadOf(repo), ui.DefaultOptions(), logr.Discard())
+			if err != nil {
+				return err
+			}
+			wctx, stop := context.WithCancel(ctx)
+			defer stop()
+			go srv.Watch(wctx) // reads the head, as Serve has it do
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, httptest.NewRequestWithContext(wctx, http.MethodGet, "/canaries/"+monorepo.Namespace(0)+"/podinfo", nil))
+			if rec.Code != http.StatusOK {
+				return fmt.Errorf("the canary page: HTTP %d: %s", rec.Code, rec.Body.String())
+			}
+			// The rollouts the page lists, one link each.
+			links := map[string]bool{}
+			for _, m := range rolloutLink.FindAllStringSubmatch(rec.Body.String(), -1) {
+				links[m[1]] = true
+			}
+			out.Commits = len(links)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("unknown work %q", work)
 	}

@@ -35,6 +35,10 @@ const (
 	workStep    = "step pass"
 	workFirst   = "first pass"
 	workHistory = "history of 10,000 rollout commits"
+	// describe reads what history does, and the canaries of the head.
+	workDescribe = "describe, 10,000 rollout commits"
+	// ui is the web UI's page of that canary, listing its rollouts.
+	workUI = "UI canary page, 10,000 rollout commits"
 	// The monorepo of the Helm figures has helmPercent% HelmRelease apps.
 	workHelmFirst = "first pass, 10% HelmReleases"
 	workHelmStep  = "HelmRelease step pass"
@@ -124,6 +128,17 @@ func measure(ctx context.Context, dir string, s size, steps int) ([]Result, erro
 		return nil, err
 	}
 	out = append(out, row(workHistory, hist, gitHist))
+	desc, err := runChild(ctx, "describe", bare, work, 10000)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, row(workDescribe, desc, gitHist))
+	// The step pass's rollout, then those of the transitions.
+	page, err := runChild(ctx, "ui", bare, work, 1+monorepo.TransitionRollouts(10000))
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, row(workUI, page, 0))
 	return out, nil
 }
 

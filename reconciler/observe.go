@@ -103,7 +103,7 @@ func observe(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api
 		if err := pb.checkPlaceholders(c, findObject(built, ref.Kind, ref.Name, ns)); err != nil {
 			return nil, fmt.Errorf("%s: spec.targetRef: %w", c.Source, err)
 		}
-		if err := checkIncludingImages(fsys, c, pb, ob.in.Target); err != nil {
+		if err := checkIncludingImages(scratch, c, pb, ob.in.Target); err != nil { // read through scratch: the kustomizations it checks are inputs
 			return nil, err
 		}
 	}

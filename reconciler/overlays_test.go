@@ -343,3 +343,35 @@ func TestPrimaryWithoutPlaceholdersIsUpgradedAtPromotion(t *testing.T) {
 		t.Errorf("promoted, the primary runs %s, want %s", p, newImage)
 	}
 }
+
+// The same entry added further up once the canary rests is refused at the
+// next pass: the kustomizations checked are inputs of the canary, so the
+// idle canary is looked at again when one of them changes.
+func TestImagesEntryFurtherUpAddedAtRestIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	replaceIn(t, dir, "clusters/demo/apps.yaml", "path: ./apps/podinfo", "path: ./apps")
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - podinfo\n"
+	if err := os.WriteFile(filepath.Join(dir, "apps/kustomization.yaml"), []byte(k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, dir)
+	w.pass(0)
+	if res := w.pass(tick); res.Commits != 0 {
+		t.Fatalf("a pass at rest committed: %s", w.subject())
+	}
+	w.ciCommit("pin podinfo for all apps", func(dir string) {
+		replaceIn(t, dir, "apps/kustomization.yaml", "  - podinfo\n", "  - podinfo\nimages:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n")
+	})
+	w.now = w.now.Add(tick)
+	res, err := w.rec.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `apps/kustomization.yaml: images[0]: "ghcr.io/stefanprodan/podinfo" would also rewrite the generated podinfo-primary`
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), want) {
+		t.Errorf("errors %v, want one with:\n%s", res.Errors, want)
+	}
+}

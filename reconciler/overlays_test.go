@@ -283,20 +283,27 @@ func TestTransformerAfterGitcanarysIsRefused(t *testing.T) {
 	}
 }
 
-// An images: entry further up, in a kustomization the Flux Kustomization
-// applies above the app's folder, runs after gitcanary's transformer and is
-// outside what a rollback may edit: refused, naming the file and entry.
-func TestImagesEntryFurtherUpIsRefused(t *testing.T) {
+// appsAppliedFromAbove is the fixture with Flux applying apps/, whose
+// kustomization brings podinfo in and ends with extra.
+func appsAppliedFromAbove(t *testing.T, extra string) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
 		t.Fatal(err)
 	}
 	replaceIn(t, dir, "clusters/demo/apps.yaml", "path: ./apps/podinfo", "path: ./apps")
-	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - podinfo\nimages:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n"
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - podinfo\n" + extra
 	if err := os.WriteFile(filepath.Join(dir, "apps/kustomization.yaml"), []byte(k), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, dir)
+	return dir
+}
+
+// An images: entry further up, in a kustomization the Flux Kustomization
+// applies above the app's folder, runs after gitcanary's transformer and is
+// outside what a rollback may edit: refused, naming the file and entry.
+func TestImagesEntryFurtherUpIsRefused(t *testing.T) {
+	w := newWorld(t, appsAppliedFromAbove(t, "images:\n  - name: ghcr.io/stefanprodan/podinfo\n    newTag: 6.0.1\n"))
 	res, err := w.rec.Pass(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -348,16 +355,7 @@ func TestPrimaryWithoutPlaceholdersIsUpgradedAtPromotion(t *testing.T) {
 // next pass: the kustomizations checked are inputs of the canary, so the
 // idle canary is looked at again when one of them changes.
 func TestImagesEntryFurtherUpAddedAtRestIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
-		t.Fatal(err)
-	}
-	replaceIn(t, dir, "clusters/demo/apps.yaml", "path: ./apps/podinfo", "path: ./apps")
-	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - podinfo\n"
-	if err := os.WriteFile(filepath.Join(dir, "apps/kustomization.yaml"), []byte(k), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w := newWorld(t, dir)
+	w := newWorld(t, appsAppliedFromAbove(t, ""))
 	w.pass(0)
 	if res := w.pass(tick); res.Commits != 0 {
 		t.Fatalf("a pass at rest committed: %s", w.subject())

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -31,7 +32,7 @@ type renderFS struct {
 	limits RenderLimits
 
 	tmp    string          // the resolved temporary directory
-	before map[string]bool // clone directories that existed before
+	before map[string]bool // clone directories that existed before (shared: read only)
 
 	abandoned atomic.Bool
 	read      atomic.Int64
@@ -79,13 +80,42 @@ func (f *renderFS) start() {
 	if f.disk == nil {
 		return
 	}
-	f.before = map[string]bool{}
-	entries, _ := os.ReadDir(f.tmp)
+	f.before = cloneDirsIn(f.tmp)
+}
+
+// tmpClones caches the last listing of the temporary directory's clone
+// directories with the directory's modification time: a render lists it
+// again only when an entry was added or removed since. (The directory can
+// be large, and every render needs its clone directories, even one without
+// a remote base.) A directory made after the listing within the same tick
+// of the file system's clock is taken for this render's, as one another
+// process makes during the render is.
+var tmpClones struct {
+	sync.Mutex
+	dir   string
+	mod   time.Time
+	names map[string]bool // never written once cached
+}
+
+// cloneDirsIn names the clone directories in tmp.
+func cloneDirsIn(tmp string) map[string]bool {
+	info, err := os.Stat(tmp)
+	tmpClones.Lock()
+	defer tmpClones.Unlock()
+	if err == nil && tmpClones.names != nil && tmpClones.dir == tmp && info.ModTime().Equal(tmpClones.mod) {
+		return tmpClones.names
+	}
+	names := map[string]bool{}
+	entries, _ := os.ReadDir(tmp)
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), cloneDirPrefix) {
-			f.before[e.Name()] = true
+			names[e.Name()] = true
 		}
 	}
+	if err == nil {
+		tmpClones.dir, tmpClones.mod, tmpClones.names = tmp, info.ModTime(), names
+	}
+	return names
 }
 
 // route returns the file system that holds name: the disk for a path in a

@@ -2,13 +2,16 @@ package gitops
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gitcanary/gitcanary/fixtures/gitserve"
 
@@ -238,5 +241,36 @@ func TestRenderTakesTheRepositoryOptions(t *testing.T) {
 	_, err = Render(NewFS(s), "apps/shared")
 	if !errors.Is(err, ErrRemoteBase) || !strings.Contains(err.Error(), "apps/shared/kustomization.yaml: resources[0]: https://example.com/base.yaml") {
 		t.Fatalf("Render with the repository's --no-remote-bases = %v", err)
+	}
+}
+
+// A render lists the temporary directory's clone directories only when the
+// directory changed since the last listing.
+func TestCloneDirsListedOnChange(t *testing.T) {
+	tmp := t.TempDir()
+	mkdir := func(name string) {
+		t.Helper()
+		if err := os.Mkdir(filepath.Join(tmp, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkdir(cloneDirPrefix + "a")
+	mkdir("other")
+	first := cloneDirsIn(tmp)
+	if !maps.Equal(first, map[string]bool{cloneDirPrefix + "a": true}) {
+		t.Fatalf("listed %v", first)
+	}
+	if again := cloneDirsIn(tmp); reflect.ValueOf(again).Pointer() != reflect.ValueOf(first).Pointer() {
+		t.Error("an unchanged directory was listed again")
+	}
+	mkdir(cloneDirPrefix + "b")
+	// The file system's clock may not have moved since the listing (its
+	// timestamps are coarse): move it, as the next tick would.
+	later := time.Now().Add(time.Second)
+	if err := os.Chtimes(tmp, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := cloneDirsIn(tmp); !maps.Equal(got, map[string]bool{cloneDirPrefix + "a": true, cloneDirPrefix + "b": true}) {
+		t.Errorf("after a new clone directory, listed %v", got)
 	}
 }

@@ -57,8 +57,14 @@ type Reconciler struct {
 	// canaries that need nothing (no revertOnDeletion) at that status
 	// blob: reported once, not looked up on every pass.
 	settled map[string]plumbing.Hash
-	// renders counts app renders, for tests and benchmarks.
-	renders int
+	// renders counts app renders, for tests and benchmarks; aheadUsed the
+	// observations the lookahead made that a pass used.
+	renders   int
+	aheadUsed int
+	// ahead observes the canaries ahead of the pass, once it renders;
+	// aheadOff turns it off (tests compare passes with and without).
+	ahead    *lookahead
+	aheadOff bool
 	// providers checks a canary's metric providers when it is initialized.
 	providers ProviderCheckFunc
 	forge     Forge
@@ -204,9 +210,20 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 		}
 		return nil
 	}
-	for _, c := range canaries {
+	// Once the pass renders an app, the lookahead observes the canaries
+	// after it that will need one too, while the pass commits.
+	lookedAhead := false
+	stopAhead := func() {
+		r.ahead.close()
+		r.ahead = nil
+	}
+	defer stopAhead()
+	for i, c := range canaries {
 		if !r.inShard(c) {
 			continue
+		}
+		if r.ahead != nil {
+			r.ahead.reach(c)
 		}
 		res.Canaries++
 		log := r.log.WithValues("canary", c.Key())
@@ -218,7 +235,14 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 				continue
 			}
 		}
+		rendered := r.renders
 		changes, d, err := r.isolated(ctx, log, snap, fsys, c, head, tmpls, checks, del)
+		if !lookedAhead && !r.aheadOff && r.renders > rendered {
+			lookedAhead = true
+			if list := r.lookaheadFor(snap, fsys, canaries[i+1:], deleted); list != nil {
+				r.ahead = r.startLookahead(ctx, snap, list)
+			}
+		}
 		if err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("canary %s: %w", c.Key(), err))
 			log.Error(err, "reconcile failed")
@@ -256,6 +280,7 @@ func (r *Reconciler) attempt(ctx context.Context, checks map[string]measured) (P
 			done = nil
 		}
 	}
+	stopAhead()
 	if err := flush(); err != nil {
 		return res, err
 	}
@@ -328,51 +353,22 @@ type measured struct {
 // nil changes when there is nothing to commit.
 func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary, head plumbing.Hash, tmpls analysis.TemplateLookup, checks map[string]measured) (map[string][]byte, decided, error) {
 	var d decided
-	statusPath := path.Join(componentDir(c), StatusFile)
-	var rq *machine.Request
-	pending, err := PendingRequests(fsys, c)
+	g, err := r.gate(snap, fsys, c)
 	if err != nil {
 		return nil, d, err
 	}
-	if len(pending) > 0 {
-		rq = &machine.Request{Action: pending[0].Action, By: pending[0].RequestedBy}
+	if g.rest != nil {
+		r.rested[c.ID()] = *g.rest
 	}
-	statusBlob, _ := snap.BlobHash(statusPath)
-	if m, ok := r.rested[c.ID()]; ok && rq == nil && m.blob == statusBlob && len(fsys.Changes()) == 0 {
-		// The same status at rest as when its inputs last matched: only
-		// the inputs can have changed.
-		digest := inputsDigest(snap, nil, m.paths)
-		if digest == m.digest || r.idle[c.ID()] == digest {
-			return nil, d, nil
+	if g.skip != "" {
+		if g.logged {
+			log.V(1).Info(g.skip, g.kv...)
 		}
+		return nil, d, nil
 	}
-	var st api.Status
-	if data, err := fsys.ReadFile(statusPath); err == nil {
-		if st, err = api.UnmarshalStatus(statusPath, data, r.now()); err != nil {
-			return nil, d, err
-		}
-	}
-	now := r.now()
-	if st.Phase != "" && rq == nil {
-		if c.Spec.Suspend {
-			log.V(1).Info("canary is suspended")
-			return nil, d, nil
-		}
-		if st.Phase.Active() {
-			if due := st.LastTransitionTime.Add(c.Spec.Analysis.Interval.Duration); now.Before(due) {
-				log.V(1).Info("next step not due yet", "in", due.Sub(now).Round(time.Millisecond).String())
-				return nil, d, nil
-			}
-		} else if st.Inputs != nil {
-			digest := inputsDigest(snap, fsys.Changes(), st.Inputs.Paths)
-			if digest == st.Inputs.Digest || r.idle[c.ID()] == digest {
-				r.rested[c.ID()] = restedStatus{blob: statusBlob, paths: st.Inputs.Paths, digest: st.Inputs.Digest}
-				return nil, d, nil
-			}
-		}
-	}
+	st, rq, pending, now := g.st, g.rq, g.pending, g.now
 	r.renders++
-	ob, err := r.observe(ctx, snap, fsys, c)
+	ob, err := r.observeAhead(ctx, snap, fsys, c)
 	if err != nil {
 		return nil, d, err
 	}
@@ -428,6 +424,72 @@ func (r *Reconciler) reconcile(ctx context.Context, log logr.Logger, snap *gitop
 		return nil, d, err
 	}
 	return changes, d, nil
+}
+
+// gated is what reconcile reads of a canary before it renders the app:
+// its status, its pending requests (rq the first), and whether there is
+// nothing to do on this pass (skip says why; logged when it is worth a
+// line). rest is a status at rest to remember.
+type gated struct {
+	st      api.Status
+	rq      *machine.Request
+	pending []api.Request
+	now     time.Time
+	skip    string
+	logged  bool
+	kv      []any
+	rest    *restedStatus
+}
+
+// gate decides, from the status file, the request queue and the inputs
+// digest alone, whether c needs its app rendered on this pass. It changes
+// nothing: the lookahead asks it too, for the canaries ahead.
+func (r *Reconciler) gate(snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (gated, error) {
+	var g gated
+	statusPath := path.Join(componentDir(c), StatusFile)
+	pending, err := PendingRequests(fsys, c)
+	if err != nil {
+		return g, err
+	}
+	g.pending = pending
+	if len(pending) > 0 {
+		g.rq = &machine.Request{Action: pending[0].Action, By: pending[0].RequestedBy}
+	}
+	statusBlob, _ := snap.BlobHash(statusPath)
+	if m, ok := r.rested[c.ID()]; ok && g.rq == nil && m.blob == statusBlob && len(fsys.Changes()) == 0 {
+		// The same status at rest as when its inputs last matched: only
+		// the inputs can have changed.
+		digest := inputsDigest(snap, nil, m.paths)
+		if digest == m.digest || r.idle[c.ID()] == digest {
+			g.skip = "at rest"
+			return g, nil
+		}
+	}
+	if data, err := fsys.ReadFile(statusPath); err == nil {
+		if g.st, err = api.UnmarshalStatus(statusPath, data, r.now()); err != nil {
+			return g, err
+		}
+	}
+	g.now = r.now()
+	if g.st.Phase == "" || g.rq != nil {
+		return g, nil
+	}
+	switch st := g.st; {
+	case c.Spec.Suspend:
+		g.skip, g.logged = "canary is suspended", true
+	case st.Phase.Active():
+		if due := st.LastTransitionTime.Add(c.Spec.Analysis.Interval.Duration); g.now.Before(due) {
+			g.skip, g.logged = "next step not due yet", true
+			g.kv = []any{"in", due.Sub(g.now).Round(time.Millisecond).String()}
+		}
+	case st.Inputs != nil:
+		digest := inputsDigest(snap, fsys.Changes(), st.Inputs.Paths)
+		if digest == st.Inputs.Digest || r.idle[c.ID()] == digest {
+			g.skip = "at rest"
+			g.rest = &restedStatus{blob: statusBlob, paths: st.Inputs.Paths, digest: st.Inputs.Digest}
+		}
+	}
+	return g, nil
 }
 
 // observe renders the app of c without the canary's component (see

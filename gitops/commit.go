@@ -61,6 +61,8 @@ func (r *Repo) Commit(parent plumbing.Hash, changes map[string][]byte, msg strin
 			return nil, err
 		}
 		return t.entries, nil
+	}, wrote: func(h plumbing.Hash, entries []object.TreeEntry) {
+		r.keepTree(h, entries)
 	}}
 	treeHash, err := tb.apply(baseTree, norm)
 	if err != nil {

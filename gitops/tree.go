@@ -2,7 +2,8 @@ package gitops
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -21,6 +22,9 @@ type treeBuilder struct {
 	// entries reads a tree's entries, in git order; the caller must not
 	// change them.
 	entries func(plumbing.Hash) ([]object.TreeEntry, error)
+	// wrote, when set, is told each tree written and its entries, which
+	// are not changed after.
+	wrote func(plumbing.Hash, []object.TreeEntry)
 }
 
 // apply returns the hash of the tree base (the zero hash for an empty
@@ -146,19 +150,16 @@ func (b *treeBuilder) build(base []object.TreeEntry, prev plumbing.Hash, dir str
 		sortEntries(list)
 	}
 	h, err := b.writeTree(list, prev, base)
+	if err == nil && b.wrote != nil {
+		b.wrote(h, list)
+	}
 	return h, true, err
 }
 
 // sortEntries orders entries as git does: by name, with directories compared
 // as if their name ended in "/".
 func sortEntries(list []object.TreeEntry) {
-	key := func(e object.TreeEntry) string {
-		if e.Mode == filemode.Dir {
-			return e.Name + "/"
-		}
-		return e.Name
-	}
-	sort.Slice(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
+	slices.SortFunc(list, treeOrder)
 }
 
 func (b *treeBuilder) writeBlob(data []byte) (plumbing.Hash, error) {
@@ -219,13 +220,70 @@ type deltaStorer interface {
 	setDelta(o plumbing.EncodedObject, base plumbing.Hash, src func() ([]byte, error)) (plumbing.Hash, error)
 }
 
-// encodeTree encodes the tree of entries into obj.
+// encodeTree encodes the tree of entries into obj, as git does; entries
+// must be in git's order (treeOrder) and names free of NUL bytes. (go-git's
+// Tree.Encode formats every entry with fmt and sorts names with a "/"
+// appended to each directory's: a tenth of a 5,000-app first pass.)
 func encodeTree(obj plumbing.EncodedObject, entries []object.TreeEntry) (plumbing.EncodedObject, error) {
-	t := &object.Tree{Entries: entries}
-	if err := t.Encode(obj); err != nil {
+	size := 0
+	for i, e := range entries {
+		if strings.IndexByte(e.Name, 0) >= 0 {
+			return nil, fmt.Errorf("encode tree: malformed entry name %q", e.Name)
+		}
+		if i > 0 && treeOrder(entries[i-1], e) > 0 {
+			return nil, fmt.Errorf("encode tree: entries not in git's order: %q before %q", entries[i-1].Name, e.Name)
+		}
+		size += 7 + len(e.Name) + 1 + len(e.Hash)
+	}
+	buf := make([]byte, 0, size)
+	for _, e := range entries {
+		buf = strconv.AppendUint(buf, uint64(e.Mode), 8)
+		buf = append(buf, ' ')
+		buf = append(buf, e.Name...)
+		buf = append(buf, 0)
+		buf = append(buf, e.Hash[:]...)
+	}
+	obj.SetType(plumbing.TreeObject)
+	obj.SetSize(int64(len(buf)))
+	w, err := obj.Writer()
+	if err == nil {
+		_, err = w.Write(buf)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("encode tree: %w", err)
 	}
 	return obj, nil
+}
+
+// treeOrder compares two entries as git orders a tree's: by name, with a
+// directory's compared as if it ended in "/".
+func treeOrder(a, b object.TreeEntry) int {
+	an, bn := len(a.Name), len(b.Name)
+	for i := 0; i < min(an, bn); i++ {
+		if a.Name[i] != b.Name[i] {
+			return int(a.Name[i]) - int(b.Name[i])
+		}
+	}
+	end := func(e object.TreeEntry, n int) int {
+		if n < len(e.Name) {
+			return int(e.Name[n])
+		}
+		if n == len(e.Name) && e.Mode == filemode.Dir {
+			return '/'
+		}
+		return -1 // ended
+	}
+	n := min(an, bn)
+	for {
+		ca, cb := end(a, n), end(b, n)
+		if ca != cb || ca == -1 {
+			return ca - cb
+		}
+		n++
+	}
 }
 
 func (b *treeBuilder) store(obj plumbing.EncodedObject) (plumbing.Hash, error) {

@@ -53,7 +53,18 @@ func (r *Repo) dirTree(h plumbing.Hash) (*dirTree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, r.damaged(err))
 	}
-	t := &dirTree{hash: h, entries: ot.Entries}
+	return r.keepTree(h, ot.Entries), nil
+}
+
+// keepTree caches the entries of tree h (which the caller must not change
+// since) and returns its dirTree; callers hold r.mu. A commit keeps the
+// trees it writes, so that reading them (the next canary's pass over the
+// new commit) does not decode what it just encoded.
+func (r *Repo) keepTree(h plumbing.Hash, entries []object.TreeEntry) *dirTree {
+	if t, ok := r.trees[h]; ok {
+		return t
+	}
+	t := &dirTree{hash: h, entries: entries}
 	if len(t.entries) > indexedTreeEntries {
 		t.byName = make(map[string]int, len(t.entries))
 		for i, e := range t.entries {
@@ -66,7 +77,7 @@ func (r *Repo) dirTree(h plumbing.Hash) (*dirTree, error) {
 	}
 	r.trees[h] = t
 	r.treeEntries += len(t.entries)
-	return t, nil
+	return t
 }
 
 // isDirMode reports whether a tree entry is a directory.

@@ -119,4 +119,3 @@ func writeFile(t *testing.T, p, data string) {
 		t.Fatal(err)
 	}
 }
-

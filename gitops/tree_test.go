@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -65,4 +66,36 @@ func content(t *testing.T, o plumbing.EncodedObject) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A large tree is searched by bisection in git's order, and by name when
+// its entries are out of that order: both find what a scan finds.
+func TestDirTreeFind(t *testing.T) {
+	var entries []object.TreeEntry
+	for i := range 40 {
+		mode := filemode.Regular
+		if i%3 == 0 {
+			mode = filemode.Dir
+		}
+		entries = append(entries, object.TreeEntry{Name: fmt.Sprintf("app-%d", i), Mode: mode}, object.TreeEntry{Name: fmt.Sprintf("app-%d.yaml", i), Mode: filemode.Executable})
+	}
+	sortEntries(entries)
+	shuffled := slices.Clone(entries)
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	trees := []*dirTree{newDirTree(plumbing.ZeroHash, entries), newDirTree(plumbing.ZeroHash, shuffled)}
+	if !trees[0].sorted || trees[1].sorted || trees[1].byName == nil {
+		t.Fatalf("in git's order: bisected %v; shuffled: bisected %v, indexed %v", trees[0].sorted, trees[1].sorted, trees[1].byName != nil)
+	}
+	for _, tree := range trees {
+		for _, e := range entries {
+			if got, ok := tree.find(e.Name); !ok || got != e {
+				t.Errorf("sorted %v: find(%q) = %v, %v", tree.sorted, e.Name, got, ok)
+			}
+		}
+		for _, name := range []string{"app", "app-", "app-1.", "app-99", "zzz", ""} {
+			if got, ok := tree.find(name); ok {
+				t.Errorf("sorted %v: find(%q) = %v", tree.sorted, name, got)
+			}
+		}
+	}
 }

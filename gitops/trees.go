@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -17,18 +18,52 @@ import (
 // the bound keeps from piling up.
 const maxCachedTreeEntries = 100_000
 
-// dirTree is a decoded tree, indexed by entry name when it is large enough
-// for a linear search to cost more than a map.
+// dirTree is a decoded tree. A large one in git's order (every tree git
+// writes) is searched by bisection; one out of order (which git's fsck
+// would flag) is indexed by entry name.
 type dirTree struct {
 	hash    plumbing.Hash
 	entries []object.TreeEntry
+	sorted  bool
 	byName  map[string]int
 }
 
 const indexedTreeEntries = 16
 
+func newDirTree(h plumbing.Hash, entries []object.TreeEntry) *dirTree {
+	t := &dirTree{hash: h, entries: entries}
+	if len(entries) <= indexedTreeEntries {
+		return t
+	}
+	t.sorted = true
+	for i := 1; i < len(entries); i++ {
+		if treeOrder(entries[i-1], entries[i]) >= 0 {
+			t.sorted = false
+			break
+		}
+	}
+	if !t.sorted {
+		t.byName = make(map[string]int, len(entries))
+		for i, e := range entries {
+			t.byName[e.Name] = i
+		}
+	}
+	return t
+}
+
 func (t *dirTree) find(name string) (object.TreeEntry, bool) {
-	if t.byName != nil {
+	switch {
+	case t.sorted:
+		// The entry sorts as a file or, a directory, as name + "/".
+		for _, mode := range []filemode.FileMode{filemode.Regular, filemode.Dir} {
+			key := object.TreeEntry{Name: name, Mode: mode}
+			i, ok := slices.BinarySearchFunc(t.entries, key, treeOrder)
+			if ok && t.entries[i].Name == name {
+				return t.entries[i], true
+			}
+		}
+		return object.TreeEntry{}, false
+	case t.byName != nil:
 		i, ok := t.byName[name]
 		if !ok {
 			return object.TreeEntry{}, false
@@ -64,13 +99,7 @@ func (r *Repo) keepTree(h plumbing.Hash, entries []object.TreeEntry) *dirTree {
 	if t, ok := r.trees[h]; ok {
 		return t
 	}
-	t := &dirTree{hash: h, entries: entries}
-	if len(t.entries) > indexedTreeEntries {
-		t.byName = make(map[string]int, len(t.entries))
-		for i, e := range t.entries {
-			t.byName[e.Name] = i
-		}
-	}
+	t := newDirTree(h, entries)
 	if r.trees == nil || r.treeEntries+len(t.entries) > maxCachedTreeEntries {
 		r.trees = make(map[plumbing.Hash]*dirTree)
 		r.treeEntries = 0

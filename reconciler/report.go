@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -461,14 +462,25 @@ func parseMetricLine(line string) (MetricValue, bool) {
 // (without the generated component, with Flux's post-build substitution)
 // and returns its target's container images by canary ID
 // ("namespace/name"): what the canary runs or rolls out. A canary whose app
-// does not render has its error instead.
-func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo) (map[string][]string, map[string]error) {
-	s := newScanner("", provider)
-	s.scan(snap)
-	fsys := gitops.NewFS(snap)
+// does not render has its error instead. With a memo, a canary whose
+// Canary file and render inputs are the blobs they were when the memo
+// last saw it is answered without a render (and the snapshot is scanned
+// only when one must be rendered).
+func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo, memo *ImageMemo) (map[string][]string, map[string]error) {
 	images, errs := map[string][]string{}, map[string]error{}
+	var s *scanner
+	var fsys *gitops.FS
 	for _, info := range canaries {
 		c := info.Canary
+		if imgs, ok := memo.lookup(snap, c); ok {
+			images[c.ID()] = imgs
+			continue
+		}
+		if s == nil {
+			s = newScanner("", provider)
+			s.scan(snap)
+			fsys = gitops.NewFS(snap)
+		}
 		pb, err := postBuildFor(s.flux, c.Source.AppDir)
 		if err != nil {
 			errs[c.ID()] = err
@@ -480,6 +492,59 @@ func TargetImages(snap *gitops.Snapshot, provider string, canaries []CanaryInfo)
 			continue
 		}
 		images[c.ID()] = templates.ContainerImages(ob.in.Target)
+		memo.keep(snap, c, ob.paths, images[c.ID()])
 	}
 	return images, errs
+}
+
+// ImageMemo remembers the images TargetImages found per canary with the
+// files that decided them: the Canary file and the files its app's render
+// read, by blob hash. Safe for concurrent use; a nil memo remembers
+// nothing.
+type ImageMemo struct {
+	mu      sync.Mutex
+	byID    map[string]imageMemo
+	renders int
+}
+
+type imageMemo struct {
+	paths  []string
+	digest string
+	images []string
+}
+
+// NewImageMemo returns an empty memo.
+func NewImageMemo() *ImageMemo { return &ImageMemo{byID: map[string]imageMemo{}} }
+
+func (m *ImageMemo) lookup(snap *gitops.Snapshot, c *api.Canary) ([]string, bool) {
+	if m == nil {
+		return nil, false
+	}
+	m.mu.Lock()
+	e, ok := m.byID[c.ID()]
+	m.mu.Unlock()
+	if !ok || inputsDigest(snap, nil, e.paths) != e.digest {
+		return nil, false
+	}
+	return e.images, true
+}
+
+func (m *ImageMemo) keep(snap *gitops.Snapshot, c *api.Canary, paths []string, images []string) {
+	if m == nil {
+		return
+	}
+	paths = append(slices.Clone(paths), c.Source.Path)
+	e := imageMemo{paths: paths, digest: inputsDigest(snap, nil, paths), images: images}
+	m.mu.Lock()
+	m.byID[c.ID()] = e
+	m.renders++
+	m.mu.Unlock()
+}
+
+// Renders is how many apps TargetImages rendered (and rendered without
+// error) with the memo.
+func (m *ImageMemo) Renders() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.renders
 }

@@ -41,20 +41,20 @@ type canaryRow struct {
 	URL   string
 }
 
+// newCanaryRow is the row of a canary; the caller has found its images
+// (view.findImages).
 func newCanaryRow(v *view, info reconciler.CanaryInfo) canaryRow {
 	c, st := info.Canary, info.Status
+	images, imgErr := v.imagesOf(c.ID())
 	r := canaryRow{
 		Namespace: info.Namespace, Name: info.Name, Path: info.Path,
-		Provider: c.Spec.Provider, Phase: string(st.Phase), Weight: st.CanaryWeight,
+		Provider: c.Spec.Provider, Phase: rowPhase(st), Weight: st.CanaryWeight,
 		FailedChecks: st.FailedChecks, Threshold: c.Spec.Analysis.Threshold,
 		LastTransition: st.LastTransitionTime, Revision: st.LastAppliedSpec,
-		Images: v.images[c.ID()], URL: canaryURL(info.Namespace, info.Name),
+		Images: images, URL: canaryURL(info.Namespace, info.Name),
 	}
-	if r.Phase == "" {
-		r.Phase = "Pending"
-	}
-	if err := v.imgErrs[c.ID()]; err != nil {
-		r.ImageErr = err.Error()
+	if imgErr != nil {
+		r.ImageErr = imgErr.Error()
 	}
 	if info.Conflict != "" {
 		r.Notes = append(r.Notes, "conflict: "+info.Conflict)
@@ -71,6 +71,14 @@ func newCanaryRow(v *view, info reconciler.CanaryInfo) canaryRow {
 	return r
 }
 
+// rowPhase is the phase a row shows: Pending before the first commit.
+func rowPhase(st api.Status) string {
+	if st.Phase == "" {
+		return "Pending"
+	}
+	return string(st.Phase)
+}
+
 // overviewPage lists the canaries, filtered by namespace and phase.
 type overviewPage struct {
 	page
@@ -83,17 +91,25 @@ type overviewPage struct {
 
 func newOverview(v *view, namespace, phase string) overviewPage {
 	o := overviewPage{Namespace: namespace, Phase: phase}
+	var shown []reconciler.CanaryInfo
+	seen := map[string]bool{}
 	for _, info := range v.canaries {
-		row := newCanaryRow(v, info)
-		if !slices.Contains(o.Namespaces, row.Namespace) {
-			o.Namespaces = append(o.Namespaces, row.Namespace)
+		ph := rowPhase(info.Status)
+		if !seen["ns "+info.Namespace] {
+			seen["ns "+info.Namespace] = true
+			o.Namespaces = append(o.Namespaces, info.Namespace)
 		}
-		if !slices.Contains(o.Phases, row.Phase) {
-			o.Phases = append(o.Phases, row.Phase)
+		if !seen["phase "+ph] {
+			seen["phase "+ph] = true
+			o.Phases = append(o.Phases, ph)
 		}
-		if (namespace == "" || row.Namespace == namespace) && (phase == "" || row.Phase == phase) {
-			o.Rows = append(o.Rows, row)
+		if (namespace == "" || info.Namespace == namespace) && (phase == "" || ph == phase) {
+			shown = append(shown, info)
 		}
+	}
+	v.findImages(shown...) // only the rows shown: a filter renders no other app
+	for _, info := range shown {
+		o.Rows = append(o.Rows, newCanaryRow(v, info))
 	}
 	o.Total = len(v.canaries)
 	slices.Sort(o.Phases)

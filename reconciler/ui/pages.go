@@ -46,6 +46,7 @@ func (s *Server) canary(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, p, err)
 		return
 	}
+	v.findImages(info)
 	cp := canaryPage{page: p, Row: newCanaryRow(v, info), Spec: specSummary(info.Canary)}
 	cp.Title = info.Name + "." + info.Namespace
 	rollouts := reconciler.Rollouts(events)
@@ -115,6 +116,7 @@ func (s *Server) rollout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, p, err)
 		return
 	}
+	v.findImages(info)
 	rp := rolloutPage{page: p, Row: newCanaryRow(v, info), Rollout: rv}
 	rp.Title = fmt.Sprintf("%s.%s rollout %s", info.Name, info.Namespace, ro.Revision)
 	s.show(w, "rollout", rp)

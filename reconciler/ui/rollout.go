@@ -84,7 +84,7 @@ func (s *Server) rolloutImages(info reconciler.CanaryInfo, ro reconciler.Rollout
 		if err != nil && then.Canary == nil {
 			return []string(nil), nil
 		}
-		images, _ := reconciler.TargetImages(snap, s.opts.Provider, []reconciler.CanaryInfo{then})
+		images, _ := reconciler.TargetImages(snap, s.opts.Provider, []reconciler.CanaryInfo{then}, nil)
 		return images[then.Canary.ID()], nil
 	})
 	if err != nil {

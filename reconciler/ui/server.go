@@ -16,6 +16,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler"
 )
 
 //go:embed web
@@ -24,15 +25,17 @@ var webFS embed.FS
 // Server is the UI: an http.Handler over a config repository. Run Watch
 // to keep it current.
 type Server struct {
-	repo    *gitops.Repo
-	fetch   Fetcher
-	opts    Options
-	links   links
-	log     logr.Logger
-	now     func() time.Time
-	state   *state
-	pages   map[string]*template.Template
-	cache   *cache
+	repo  *gitops.Repo
+	fetch Fetcher
+	opts  Options
+	links links
+	log   logr.Logger
+	now   func() time.Time
+	state *state
+	pages map[string]*template.Template
+	cache *cache
+	// images remembers the canaries' target images across heads.
+	images  *reconciler.ImageMemo
 	handler http.Handler
 }
 
@@ -49,7 +52,7 @@ func New(repo *gitops.Repo, fetch Fetcher, opts Options, log logr.Logger) (*Serv
 	}
 	s := &Server{
 		repo: repo, fetch: fetch, opts: opts, log: log, now: time.Now,
-		links: newLinks(opts.ForgeURL, repo.URL()), state: newState(), cache: newCache(),
+		links: newLinks(opts.ForgeURL, repo.URL()), state: newState(), cache: newCache(), images: reconciler.NewImageMemo(),
 	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

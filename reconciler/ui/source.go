@@ -41,16 +41,22 @@ type view struct {
 	at       time.Time // when the head was first seen
 	canaries []reconciler.CanaryInfo
 	errs     []error
-	images   map[string][]string
+
+	snap     *gitops.Snapshot
+	provider string
+	memo     *reconciler.ImageMemo // the server's, across views
+	imgMu    sync.Mutex
+	images   map[string][]string // by canary ID, found when a page first shows it
 	imgErrs  map[string]error
 
 	mu     sync.Mutex
 	events map[string][]reconciler.Transition // by canary ID, read when first asked
 }
 
-// newView reads the canaries of head and the images their targets run.
-func newView(repo *gitops.Repo, head plumbing.Hash, provider string, now time.Time) (*view, error) {
-	v := &view{head: head, at: now, events: map[string][]reconciler.Transition{}}
+// newView reads the canaries of head; the images their targets run are
+// found when a page shows them (imagesOf).
+func newView(repo *gitops.Repo, head plumbing.Hash, provider string, memo *reconciler.ImageMemo, now time.Time) (*view, error) {
+	v := &view{head: head, at: now, provider: provider, memo: memo, images: map[string][]string{}, imgErrs: map[string]error{}, events: map[string][]reconciler.Transition{}}
 	if head.IsZero() {
 		return v, nil
 	}
@@ -58,9 +64,50 @@ func newView(repo *gitops.Repo, head plumbing.Hash, provider string, now time.Ti
 	if err != nil {
 		return nil, err
 	}
+	v.snap = snap
 	v.canaries, v.errs = reconciler.ListCanaries(snap, provider, now)
-	v.images, v.imgErrs = reconciler.TargetImages(snap, provider, v.canaries)
 	return v, nil
+}
+
+// findImages finds the images of the canaries' targets that the view has
+// not found yet: each app is rendered once per view at most, and not at
+// all when the memo knows its inputs unchanged since an earlier head.
+func (v *view) findImages(infos ...reconciler.CanaryInfo) {
+	if v.snap == nil {
+		return
+	}
+	v.imgMu.Lock()
+	defer v.imgMu.Unlock()
+	var missing []reconciler.CanaryInfo
+	for _, info := range infos {
+		id := info.Canary.ID()
+		if _, ok := v.images[id]; ok {
+			continue
+		}
+		if _, ok := v.imgErrs[id]; ok {
+			continue
+		}
+		missing = append(missing, info)
+	}
+	if len(missing) == 0 {
+		return
+	}
+	images, errs := reconciler.TargetImages(v.snap, v.provider, missing, v.memo)
+	for _, info := range missing {
+		id := info.Canary.ID()
+		if err, ok := errs[id]; ok {
+			v.imgErrs[id] = err
+		} else {
+			v.images[id] = images[id]
+		}
+	}
+}
+
+// imagesOf returns what findImages found of canary id.
+func (v *view) imagesOf(id string) ([]string, error) {
+	v.imgMu.Lock()
+	defer v.imgMu.Unlock()
+	return v.images[id], v.imgErrs[id]
 }
 
 // transitions returns the commits of canary id, oldest first.
@@ -128,7 +175,7 @@ func (srv *Server) refresh(ctx context.Context) error {
 	if same {
 		return nil
 	}
-	v, err := newView(srv.repo, head, srv.opts.Provider, now)
+	v, err := newView(srv.repo, head, srv.opts.Provider, srv.images, now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/gitcanary/gitcanary/gitops"
@@ -71,8 +72,7 @@ func (r *Reconciler) startLookahead(ctx context.Context, snap *gitops.Snapshot, 
 			if passed {
 				continue
 			}
-			res := aheadResult{ready: true}
-			res.ob, res.err = r.observe(ctx, snap, fsys, c)
+			res := la.observe(ctx, r, fsys, c)
 			if res.err == nil {
 				res.digest = inputsDigest(snap, nil, res.ob.paths)
 			}
@@ -83,6 +83,24 @@ func (r *Reconciler) startLookahead(ctx context.Context, snap *gitops.Snapshot, 
 		}
 	}()
 	return la
+}
+
+// observe observes c on the lookahead's snapshot. A panic (a bug met by
+// some input) is only an observation not made: the pass observes c
+// itself, and isolates the canary if it panics again.
+func (la *lookahead) observe(ctx context.Context, r *Reconciler, fsys *gitops.FS, c *api.Canary) (res aheadResult) {
+	res.ready = true
+	defer func() {
+		if p := recover(); p != nil {
+			res.ob, res.err = nil, fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	observe := r.observe
+	if r.lookObserve != nil {
+		observe = r.lookObserve
+	}
+	res.ob, res.err = observe(ctx, la.snap, fsys, c)
+	return res
 }
 
 // reach tells the lookahead the pass is at canary c: the observations of

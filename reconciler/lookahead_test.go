@@ -1,11 +1,15 @@
 package reconciler
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gitcanary/gitcanary/gitops"
+	"github.com/gitcanary/gitcanary/reconciler/api"
 )
 
 // firstPass runs the first pass over fixture, with or without the
@@ -117,5 +121,26 @@ func writeFile(t *testing.T, p, data string) {
 	t.Helper()
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A panic of the lookahead's goroutine (a bug met by some input) does not
+// take the process down: that observation is not made ahead, and the pass
+// observes the canary itself.
+func TestLookaheadPanicIsAnObservationNotMade(t *testing.T) {
+	repo := monorepo(t, 3) // 4 canaries
+	w := newWorld(t, repo)
+	w.rec.lookObserve = func(ctx context.Context, snap *gitops.Snapshot, fsys *gitops.FS, c *api.Canary) (*observed, error) {
+		if c.Metadata.Namespace == "ns-001" {
+			panic("boom")
+		}
+		return w.rec.observe(ctx, snap, fsys, c)
+	}
+	res := w.pass(0) // fails the test on any error
+	if res.Commits != 4 {
+		t.Fatalf("%d commits, want 4", res.Commits)
+	}
+	if w.rec.renders != 4 || w.rec.aheadUsed != 2 {
+		t.Errorf("%d observations, %d made ahead and used; want 4 and 2", w.rec.renders, w.rec.aheadUsed)
 	}
 }

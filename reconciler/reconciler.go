@@ -65,6 +65,8 @@ type Reconciler struct {
 	// aheadOff turns it off (tests compare passes with and without).
 	ahead    *lookahead
 	aheadOff bool
+	// lookObserve, when set, is how the lookahead observes (tests).
+	lookObserve func(context.Context, *gitops.Snapshot, *gitops.FS, *api.Canary) (*observed, error)
 	// providers checks a canary's metric providers when it is initialized.
 	providers ProviderCheckFunc
 	forge     Forge

@@ -172,8 +172,8 @@ func (r *Reconciler) observeAhead(ctx context.Context, snap *gitops.Snapshot, fs
 	return r.observe(ctx, snap, fsys, c)
 }
 
-// lookaheadFor lists the canaries after the i-th that the pass will render
-// as things stand: its own canaries (shard), not deleted, whose gate asks
+// lookaheadFor lists the canaries of rest (those after the one the pass
+// just rendered) that the pass will render as things stand: its own canaries (shard), not deleted, whose gate asks
 // for a render on snap. Nil when there are fewer than two: one render has
 // nothing to overlap with.
 func (r *Reconciler) lookaheadFor(snap *gitops.Snapshot, fsys *gitops.FS, rest []*api.Canary, deleted map[*api.Canary]deletedCanary) []*api.Canary {

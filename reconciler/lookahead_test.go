@@ -22,6 +22,18 @@ func firstPass(t *testing.T, fixture string, lookahead bool) *world {
 	return w
 }
 
+// firstPasses runs the first pass over fixture with the lookahead and
+// without it, and checks that the one with it initialized the fixture's n
+// canaries.
+func firstPasses(t *testing.T, fixture string, n int) (with, without *world) {
+	t.Helper()
+	with, without = firstPass(t, fixture, true), firstPass(t, fixture, false)
+	if got := len(with.subjects()); got != n+1 {
+		t.Fatalf("%d commits, want the fixture's and %d initializations:\n%s", got, n, strings.Join(with.subjects(), "\n"))
+	}
+	return with, without
+}
+
 // sameOutcome checks that two worlds' remotes hold the same commits: the
 // same subjects and changes, commit for commit (with each world's commit
 // hashes, which the statuses name, replaced by their place in the log: the
@@ -58,11 +70,7 @@ func history(t *testing.T, w *world) string {
 // for tree.
 func TestLookaheadObservesTheCanariesAhead(t *testing.T) {
 	repo := monorepo(t, 5) // 6 canaries, one app each
-	with := firstPass(t, repo, true)
-	without := firstPass(t, repo, false)
-	if n := len(with.subjects()); n != 7 {
-		t.Fatalf("%d commits, want the fixture's and 6 initializations:\n%s", n, strings.Join(with.subjects(), "\n"))
-	}
+	with, without := firstPasses(t, repo, 6)
 	if with.rec.renders != 6 || with.rec.aheadUsed != 5 {
 		t.Errorf("with the lookahead: %d observations, %d of them made ahead; want 6 and 5", with.rec.renders, with.rec.aheadUsed)
 	}
@@ -98,11 +106,7 @@ func TestLookaheadObservationOfChangedInputsIsNotUsed(t *testing.T) {
 	other := strings.NewReplacer("  name: podinfo\n", "  name: backend\n", "    name: podinfo\n", "    name: backend\n", "app.example.com", "backend.example.com").Replace(string(can))
 	writeFile(t, filepath.Join(app, "canary-backend.yaml"), other)
 
-	with := firstPass(t, repo, true)
-	without := firstPass(t, repo, false)
-	if n := len(with.subjects()); n != 4 {
-		t.Fatalf("%d commits, want the fixture's and 3 initializations:\n%s", n, strings.Join(with.subjects(), "\n"))
-	}
+	with, without := firstPasses(t, repo, 3)
 	// The pass renders ns-000/podinfo first; it observes test/backend and
 	// test/podinfo ahead. test/backend's is used; its commit wires
 	// apps/podinfo/kustomization.yaml, an input of test/podinfo.

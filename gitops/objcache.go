@@ -275,7 +275,7 @@ func (w *fetchedPack) Close() error {
 	if err != nil || st.Size() == 0 {
 		return err
 	}
-	idx, sum, err := indexPack(tmp, w.s.disk.read)
+	entries, sum, err := indexPack(tmp, w.s.disk.read)
 	if err != nil {
 		return fmt.Errorf("index the fetched pack: %w", err)
 	}
@@ -286,7 +286,8 @@ func (w *fetchedPack) Close() error {
 	if err := os.Rename(tmp, name+".pack"); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(name+".idx", idx); err != nil {
+	err = writeFileAtomicFunc(name+".idx", func(w io.Writer) error { return encodeIndex(w, entries, sum) })
+	if err != nil {
 		return err
 	}
 	w.s.Storage.Reindex()

@@ -115,7 +115,12 @@ func encodePack(objects map[plumbing.Hash]*packedObject) ([]byte, []byte, error)
 	sum := sha1.Sum(buf.Bytes())
 	buf.Write(sum[:])
 	slices.SortFunc(entries, func(a, b indexedEntry) int { return bytes.Compare(a.hash[:], b.hash[:]) })
-	return buf.Bytes(), encodeIndex(entries, plumbing.Hash(sum)), nil
+	var idx bytes.Buffer
+	idx.Grow(idxHeaderSize + idxFanoutSize + len(entries)*28 + 40)
+	if err := encodeIndex(&idx, entries, plumbing.Hash(sum)); err != nil {
+		return nil, nil, err
+	}
+	return buf.Bytes(), idx.Bytes(), nil
 }
 
 // writePack writes pack and its index into the objects/pack directory of
@@ -139,11 +144,19 @@ func packName(dir string, pack []byte) string {
 // writeFileAtomic writes data to a temporary file next to path, syncs it
 // and renames it into place, read-only as git's pack files are.
 func writeFileAtomic(path string, data []byte) error {
+	return writeFileAtomicFunc(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileAtomicFunc is [writeFileAtomic] of what write writes.
+func writeFileAtomicFunc(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-pack-")
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(data)
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -1,0 +1,41 @@
+package gitops
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// The delta base cache holds no more than its bound in the heap, however
+// small its bases: over a long history most bases are small files and
+// trees, and their bookkeeping costs as much as their bytes. (Not
+// parallel: it reads the heap's size.)
+func TestBaseCacheBoundsTheHeap(t *testing.T) {
+	const max = 4 << 20
+	p := &packFile{path: "pack-x.pack"}
+	c := &baseCache{max: max}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for i := range 200_000 {
+		c.put(p, int64(i)*100, plumbing.BlobObject, make([]byte, 40))
+	}
+	held := heap() - before
+	t.Logf("%.1f MiB of heap in %d bases", float64(held)/(1<<20), c.order.Len())
+	if held > max*5/4 {
+		t.Errorf("a cache of %d MiB holds %.1f MiB of heap in %d bases", max>>20, float64(held)/(1<<20), c.order.Len())
+	}
+	// The most recent bases are the ones kept.
+	if _, ok := c.get(p, 199_999*100); !ok {
+		t.Error("the last base put is not kept")
+	}
+	if _, ok := c.get(p, 0); ok {
+		t.Error("the first base put is still kept")
+	}
+	runtime.KeepAlive(c)
+}

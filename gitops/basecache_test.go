@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"encoding/binary"
 	"runtime"
 	"testing"
 
@@ -14,18 +15,12 @@ import (
 func TestBaseCacheBoundsTheHeap(t *testing.T) {
 	const max = 4 << 20
 	p := &packFile{path: "pack-x.pack"}
-	c := &baseCache{max: max}
-	heap := func() uint64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	before := heap()
+	c := &baseCache{lru[baseKey, cachedBase]{max: max}}
+	before := heapAlloc()
 	for i := range 200_000 {
 		c.put(p, int64(i)*100, plumbing.BlobObject, make([]byte, 40))
 	}
-	held := heap() - before
+	held := heapAlloc() - before
 	t.Logf("%.1f MiB of heap in %d bases", float64(held)/(1<<20), c.order.Len())
 	if held > max*5/4 {
 		t.Errorf("a cache of %d MiB holds %.1f MiB of heap in %d bases", max>>20, float64(held)/(1<<20), c.order.Len())
@@ -38,4 +33,29 @@ func TestBaseCacheBoundsTheHeap(t *testing.T) {
 		t.Error("the first base put is still kept")
 	}
 	runtime.KeepAlive(c)
+}
+
+// So does the object cache.
+func TestObjectCacheBoundsTheHeap(t *testing.T) {
+	c := &objectCache{lru: lru[plumbing.Hash, *storedObject]{max: 4 << 20}}
+	before := heapAlloc()
+	for i := range 200_000 {
+		var h plumbing.Hash
+		binary.BigEndian.PutUint32(h[:], uint32(i))
+		c.put(&storedObject{hash: h, typ: plumbing.BlobObject, data: make([]byte, 40)})
+	}
+	held := heapAlloc() - before
+	t.Logf("%.1f MiB of heap in %d objects", float64(held)/(1<<20), c.lru.order.Len())
+	if held > c.lru.max*5/4 {
+		t.Errorf("a cache of %d MiB holds %.1f MiB of heap", c.lru.max>>20, float64(held)/(1<<20))
+	}
+	runtime.KeepAlive(c)
+}
+
+// heapAlloc is the heap's live bytes after a collection.
+func heapAlloc() int {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int(m.HeapAlloc)
 }

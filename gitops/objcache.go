@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-logr/logr"
 )
@@ -31,7 +30,7 @@ type cachedStorage struct {
 	*filesystem.Storage
 	dir     string // the bare repository's
 	log     logr.Logger
-	objects cache.Object
+	objects *objectCache
 	disk    *objectStore
 
 	mu      sync.Mutex
@@ -42,7 +41,7 @@ type cachedStorage struct {
 }
 
 func newCachedStorage(s *filesystem.Storage, dir string, log logr.Logger) *cachedStorage {
-	return &cachedStorage{Storage: s, dir: dir, log: log, objects: cache.NewObjectLRU(32 * cache.MiByte), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
+	return &cachedStorage{Storage: s, dir: dir, log: log, objects: &objectCache{lru: lru[plumbing.Hash, *storedObject]{max: 32 << 20}}, disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
 }
 
 // pendingObject returns the pending object h as an object, or nil.
@@ -72,7 +71,7 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	if o, err := s.pendingObject(t, h); o != nil || err != nil {
 		return o, err
 	}
-	if o, ok := s.objects.Get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
+	if o, ok := s.objects.get(h); ok && (t == plumbing.AnyObject || o.Type() == t) {
 		return o, nil
 	}
 	read := s.disk.read
@@ -87,8 +86,33 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 		return nil, plumbing.ErrObjectNotFound
 	}
 	o := &storedObject{hash: h, typ: typ, data: data}
-	s.objects.Put(o)
+	s.objects.put(o)
 	return o, nil
+}
+
+// objectCache keeps the objects read last, up to 32 MiB with their
+// bookkeeping ([lru]); it is safe for concurrent use.
+type objectCache struct {
+	mu  sync.Mutex
+	lru lru[plumbing.Hash, *storedObject]
+}
+
+// objectOverhead is what keeping an object costs besides its bytes, as
+// measured by TestObjectCacheBoundsTheHeap: the object (48 bytes), its
+// list element (48), its entry (48) and its map entry (a 20-byte key, more
+// while the map grows).
+const objectOverhead = 300
+
+func (c *objectCache) get(h plumbing.Hash) (*storedObject, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.get(h)
+}
+
+func (c *objectCache) put(o *storedObject) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lru.put(o.hash, o, cap(o.data)+objectOverhead)
 }
 
 // SetEncodedObject keeps a new object in memory, compressed as a pack

@@ -49,7 +49,7 @@ type packPos struct {
 const maxDeltaBaseBytes = 16 << 20
 
 func newObjectStore(dir string) *objectStore {
-	return &objectStore{dir: dir, stale: true, bases: baseCache{max: maxDeltaBaseBytes}}
+	return &objectStore{dir: dir, stale: true, bases: baseCache{lru[baseKey, cachedBase]{max: maxDeltaBaseBytes}}}
 }
 
 // invalidate makes the next lookup scan the pack directory again: a pack

@@ -94,7 +94,14 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 		return nil, nil, plumbing.ZeroHash, bad(4, "version %d", v)
 	}
 	count := binary.BigEndian.Uint32(head[8:])
-	entries := make([]indexedEntry, 0, count)
+	// The header's count is not trusted with memory: an entry takes at
+	// least 3 bytes (a header byte and a zlib stream of 2), so the file's
+	// size bounds how many it holds.
+	capacity := int64(count)
+	if st, err := f.Stat(); err == nil {
+		capacity = min(capacity, st.Size()/3)
+	}
+	entries := make([]indexedEntry, 0, capacity)
 	var refs []plumbing.Hash
 	var zr io.ReadCloser
 	buf := make([]byte, 32<<10)
@@ -243,10 +250,22 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 		return lo < len(byRef) && refs[entries[byRef[lo]].base] == name
 	}
 	resolved := 0
-	var descend func(index int32, name plumbing.Hash, typ plumbing.ObjectType, data []byte) error
-	descend = func(index int32, name plumbing.Hash, typ plumbing.ObjectType, data []byte) error {
+	// descend resolves the deltas based on the object at index (or outside
+	// the pack) named name, depth deltas down a chain: no deeper than a
+	// chain the object store reads.
+	var descend func(index int32, name plumbing.Hash, typ plumbing.ObjectType, data []byte, depth int) error
+	descend = func(index int32, name plumbing.Hash, typ plumbing.ObjectType, data []byte, depth int) error {
 		return children(index, name, func(i int32) error {
 			e := &entries[i]
+			if !e.hash.IsZero() {
+				// Resolved already: a reference delta based on a name
+				// that two objects of the pack have (a delta whose result
+				// is its own base would otherwise recurse for ever).
+				return nil
+			}
+			if depth == maxDeltaChain {
+				return p.malformed(e.off, "a delta chain longer than %d", maxDeltaChain)
+			}
 			delta, err := p.inflateAt(e.off)
 			if err != nil {
 				return err
@@ -257,7 +276,7 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 			}
 			e.hash = plumbing.ComputeHash(typ, out)
 			resolved++
-			return descend(i, e.hash, typ, out)
+			return descend(i, e.hash, typ, out, depth+1)
 		})
 	}
 	for i, e := range entries {
@@ -271,7 +290,7 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 		if err != nil {
 			return err
 		}
-		if err := descend(int32(i), e.hash, e.typ, data); err != nil {
+		if err := descend(int32(i), e.hash, e.typ, data, 0); err != nil {
 			return err
 		}
 	}
@@ -287,7 +306,7 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 			return p.malformed(e.off, "delta base %s: %v", base, err)
 		}
 		// Resolve every delta based on it, then skip them.
-		if err := descend(-1, base, typ, data); err != nil {
+		if err := descend(-1, base, typ, data, 0); err != nil {
 			return err
 		}
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -125,34 +127,119 @@ func TestEncodeIndexLargeOffsets(t *testing.T) {
 	}
 }
 
+// testPack writes a pack of entries (each an entry's header and data,
+// before compression) and its checksum, under a header that says count
+// objects.
+func testPack(t *testing.T, name string, count uint32, entries ...[]byte) string {
+	t.Helper()
+	var pack bytes.Buffer
+	pack.WriteString("PACK\x00\x00\x00\x02")
+	pack.Write(binary.BigEndian.AppendUint32(nil, count))
+	for _, e := range entries {
+		pack.Write(e)
+	}
+	sum := sha1.Sum(pack.Bytes())
+	pack.Write(sum[:])
+	path := t.TempDir() + "/" + name
+	if err := os.WriteFile(path, pack.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// packed is a pack entry: its header, then data deflated (by one writer:
+// a zlib writer allocates most of a megabyte).
+func packed(header []byte, data []byte) []byte {
+	deflater.Lock()
+	defer deflater.Unlock()
+	var z bytes.Buffer
+	if deflater.w == nil {
+		deflater.w = zlib.NewWriter(&z)
+	} else {
+		deflater.w.Reset(&z)
+	}
+	deflater.w.Write(data)
+	deflater.w.Close()
+	return append(header, z.Bytes()...)
+}
+
+var deflater struct {
+	sync.Mutex
+	w *zlib.Writer
+}
+
+// ofsDelta is the entry of an offset delta at off, based on the entry at
+// base, that makes the 2 bytes of content from a base of 2 bytes.
+func ofsDelta(off, base int, content string) []byte {
+	rel := off - base
+	enc := []byte{byte(rel & 0x7f)}
+	for rel >>= 7; rel > 0; rel >>= 7 {
+		rel--
+		enc = append([]byte{byte(0x80 | rel&0x7f)}, enc...)
+	}
+	delta := append([]byte{2, 2, 2}, content...)
+	return packed(append(packEntryHeader(plumbing.OFSDeltaObject, int64(len(delta))), enc...), delta)
+}
+
+func indexDamaged(path string) error {
+	_, _, err := indexPack(path, func(plumbing.Hash) (plumbing.ObjectType, []byte, error) { return 0, nil, plumbing.ErrObjectNotFound })
+	return err
+}
+
 // An offset delta whose base offset falls inside another entry is refused
 // while the pack is read, naming the pack and the delta's offset.
 func TestIndexPackRefusesADeltaBaseThatIsNotAnEntry(t *testing.T) {
 	t.Parallel()
-	deflate := func(b []byte) []byte {
-		var z bytes.Buffer
-		w := zlib.NewWriter(&z)
-		w.Write(b)
-		w.Close()
-		return z.Bytes()
-	}
-	var pack bytes.Buffer
-	pack.WriteString("PACK\x00\x00\x00\x02\x00\x00\x00\x02")
-	pack.Write(packEntryHeader(plumbing.BlobObject, 5))
-	pack.Write(deflate([]byte("hello")))
-	delta := pack.Len()
-	pack.Write(packEntryHeader(plumbing.OFSDeltaObject, 4))
-	pack.WriteByte(byte(delta - 14)) // offset 14: inside the blob's entry
-	pack.Write(deflate([]byte{5, 5, 0x90, 5}))
-	sum := sha1.Sum(pack.Bytes())
-	pack.Write(sum[:])
-	path := t.TempDir() + "/pack-inside.pack"
-	if err := os.WriteFile(path, pack.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err := indexPack(path, func(plumbing.Hash) (plumbing.ObjectType, []byte, error) { return 0, nil, plumbing.ErrObjectNotFound })
+	blob := packed(packEntryHeader(plumbing.BlobObject, 2), []byte("ab"))
+	delta := 12 + len(blob)
+	path := testPack(t, "pack-inside.pack", 2, blob, ofsDelta(delta, 14, "ba")) // 14: inside the blob's entry
+	err := indexDamaged(path)
 	want := fmt.Sprintf("pack-inside.pack at offset %d: delta base offset 14 is not an entry", delta)
 	if err == nil || !isStorageDamage(err) || !strings.Contains(err.Error(), want) {
 		t.Errorf("%v, want a malformed pack error: %s", err, want)
 	}
+}
+
+// A pack whose header says it holds 4 billion objects is read for what it
+// holds: it did allocate 160 GiB for them first, and the process died.
+func TestIndexPackDoesNotTrustItsCount(t *testing.T) {
+	t.Parallel()
+	blob := packed(packEntryHeader(plumbing.BlobObject, 2), []byte("ab"))
+	err := indexDamaged(testPack(t, "pack-count.pack", 1<<32-1, blob))
+	if err == nil || !isStorageDamage(err) || !strings.Contains(err.Error(), "pack-count.pack at offset") {
+		t.Errorf("%v, want a malformed pack error naming it", err)
+	}
+}
+
+// A delta chain longer than the object store reads is refused, not
+// recursed down; and a reference delta whose result is its own base is
+// resolved once: it recursed until the stack overflowed.
+func TestIndexPackBoundsDeltaChains(t *testing.T) {
+	t.Parallel()
+	t.Run("too long", func(t *testing.T) {
+		t.Parallel()
+		entries := [][]byte{packed(packEntryHeader(plumbing.BlobObject, 2), []byte("ab"))}
+		offs := []int{12}
+		for i := range maxDeltaChain + 1 {
+			off := offs[i] + len(entries[i])
+			entries = append(entries, ofsDelta(off, offs[i], []string{"ba", "ab"}[i%2]))
+			offs = append(offs, off)
+		}
+		err := indexDamaged(testPack(t, "pack-deep.pack", uint32(len(entries)), entries...))
+		want := fmt.Sprintf("at offset %d: a delta chain longer than %d", offs[len(offs)-1], maxDeltaChain)
+		if err == nil || !isStorageDamage(err) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v, want a malformed pack error: %s", err, want)
+		}
+	})
+	t.Run("its own base", func(t *testing.T) {
+		t.Parallel()
+		blob := packed(packEntryHeader(plumbing.BlobObject, 2), []byte("ab"))
+		base := plumbing.ComputeHash(plumbing.BlobObject, []byte("ab"))
+		delta := []byte{2, 2, 2, 'a', 'b'}
+		same := packed(append(packEntryHeader(plumbing.REFDeltaObject, int64(len(delta))), base[:]...), delta)
+		entries, _, err := indexPack(testPack(t, "pack-same.pack", 2, blob, same), nil)
+		if err != nil || len(entries) != 2 || entries[0].hash != base || entries[1].hash != base {
+			t.Errorf("%v, %+v; want both entries named %s", err, entries, base)
+		}
+	})
 }

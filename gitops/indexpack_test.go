@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -240,6 +241,57 @@ func TestIndexPackBoundsDeltaChains(t *testing.T) {
 		entries, _, err := indexPack(testPack(t, "pack-same.pack", 2, blob, same), nil)
 		if err != nil || len(entries) != 2 || entries[0].hash != base || entries[1].hash != base {
 			t.Errorf("%v, %+v; want both entries named %s", err, entries, base)
+		}
+	})
+}
+
+// Whatever a remote sends, indexing it returns an index or an error: no
+// panic, no allocation its size does not back. A pack that is indexed has
+// every object named, and its index finds each one.
+func FuzzIndexPack(f *testing.F) {
+	blob := packed(packEntryHeader(plumbing.BlobObject, 2), []byte("ab"))
+	base := plumbing.ComputeHash(plumbing.BlobObject, []byte("ab"))
+	refDelta := packed(append(packEntryHeader(plumbing.REFDeltaObject, 5), base[:]...), []byte{2, 2, 2, 'b', 'a'})
+	f.Add(uint32(1), blob)
+	f.Add(uint32(2), append(slices.Clone(blob), ofsDelta(12+len(blob), 12, "ba")...))
+	f.Add(uint32(2), append(slices.Clone(blob), refDelta...))
+	f.Add(uint32(1), refDelta)
+	f.Fuzz(func(t *testing.T, count uint32, body []byte) {
+		path := testPack(t, "pack-fuzz.pack", count, body)
+		entries, sum, err := indexPack(path, func(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+			if h == base {
+				return plumbing.BlobObject, []byte("ab"), nil
+			}
+			return 0, nil, plumbing.ErrObjectNotFound
+		})
+		if err != nil {
+			if !isStorageDamage(err) {
+				t.Fatalf("%v: not a malformed pack error", err)
+			}
+			return
+		}
+		var idx bytes.Buffer
+		if err := encodeIndex(&idx, entries, sum); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+".idx", idx.Bytes(), 0o444); err != nil {
+			t.Fatal(err)
+		}
+		x, err := openPackIndex(path + ".idx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.close()
+		for i, e := range entries {
+			if e.hash.IsZero() {
+				t.Fatalf("entry at %d not named", e.off)
+			}
+			if i > 0 && bytes.Compare(entries[i-1].hash[:], e.hash[:]) > 0 {
+				t.Fatal("entries out of order")
+			}
+			if _, ok, err := x.find(e.hash); !ok || err != nil {
+				t.Fatalf("%s not found in the index: %v", e.hash, err)
+			}
 		}
 	})
 }

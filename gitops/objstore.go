@@ -45,8 +45,14 @@ type packPos struct {
 	name plumbing.Hash
 }
 
-// maxDeltaBaseBytes bounds the delta bases kept decoded between reads.
-const maxDeltaBaseBytes = 16 << 20
+// maxDeltaBaseBytes bounds the delta bases kept decoded between reads,
+// their bookkeeping included. The bases an object's chain leaves are of use
+// to the next objects of a directory's history, the working set of a walk:
+// with 4 MiB rather than 16 the history, describe and UI reads over 200,000
+// commits took as long (1.65, 1.93, 2.42 s), and the idle pass, whose
+// clone's first reads filled the cache with the chains of the head's files,
+// peaked at 101 MiB instead of 124.
+const maxDeltaBaseBytes = 4 << 20
 
 func newObjectStore(dir string) *objectStore {
 	return &objectStore{dir: dir, stale: true, bases: baseCache{lru[baseKey, cachedBase]{max: maxDeltaBaseBytes}}}

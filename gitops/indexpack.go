@@ -35,25 +35,27 @@ type indexedEntry struct {
 // indexPack reads the pack at path, checks its checksum and works out
 // every object's name (rebuilding deltas from their bases, each base
 // inflated once). It returns the pack's entries sorted by name, for
-// [encodeIndex] to write the version 2 index git index-pack writes, and
-// the pack's checksum. A delta whose base is not in the pack (a thin pack)
-// is rebuilt from the base external returns.
-func indexPack(path string, external func(plumbing.Hash) (plumbing.ObjectType, []byte, error)) ([]indexedEntry, plumbing.Hash, error) {
+// [encodeIndex] to write the version 2 index git index-pack writes, the
+// pack's checksum, and release, which frees the entries (see
+// [entryArray]): they are not used after it. A delta whose base is not in
+// the pack (a thin pack) is rebuilt from the base external returns.
+func indexPack(path string, external func(plumbing.Hash) (plumbing.ObjectType, []byte, error)) (entries []indexedEntry, sum plumbing.Hash, release func(), err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, plumbing.ZeroHash, err
+		return nil, plumbing.ZeroHash, nil, err
 	}
 	defer f.Close()
-	entries, refs, sum, err := scanPack(f, path)
+	entries, refs, sum, release, err := scanPack(f, path)
 	if err != nil {
-		return nil, sum, err
+		return nil, sum, nil, err
 	}
 	p := &packFile{path: path, f: f}
 	if err := resolveDeltas(p, entries, refs, external); err != nil {
-		return nil, sum, err
+		release()
+		return nil, sum, nil, err
 	}
 	slices.SortFunc(entries, func(a, b indexedEntry) int { return bytes.Compare(a.hash[:], b.hash[:]) })
-	return entries, sum, nil
+	return entries, sum, release, nil
 }
 
 // countingReader reads a pack in order and counts the bytes read: as a
@@ -80,18 +82,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // scanPack reads the pack's entries in order: each one's offset, CRC,
 // type, base, and the name of each whole object; then checks the pack's
-// checksum.
-func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbing.Hash, error) {
+// checksum. release frees the entries ([entryArray]).
+func scanPack(f *os.File, path string) (_ []indexedEntry, _ []plumbing.Hash, _ plumbing.Hash, release func(), err error) {
 	bad := func(off int64, format string, args ...any) error {
 		return fmt.Errorf("%w: %s at offset %d: %s", packfile.ErrMalformedPackFile, filepath.Base(path), off, fmt.Sprintf(format, args...))
 	}
 	c := &countingReader{r: bufio.NewReaderSize(f, 64<<10)}
 	var head [12]byte
 	if _, err := io.ReadFull(c, head[:]); err != nil || !bytes.Equal(head[:4], []byte("PACK")) {
-		return nil, nil, plumbing.ZeroHash, bad(0, "not a pack")
+		return nil, nil, plumbing.ZeroHash, nil, bad(0, "not a pack")
 	}
 	if v := binary.BigEndian.Uint32(head[4:]); v != 2 && v != 3 {
-		return nil, nil, plumbing.ZeroHash, bad(4, "version %d", v)
+		return nil, nil, plumbing.ZeroHash, nil, bad(4, "version %d", v)
 	}
 	count := binary.BigEndian.Uint32(head[8:])
 	// The header's count is not trusted with memory: an entry takes at
@@ -101,7 +103,12 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 	if st, err := f.Stat(); err == nil {
 		capacity = min(capacity, st.Size()/3)
 	}
-	entries := make([]indexedEntry, 0, capacity)
+	entries, free := entryArray(int(capacity))
+	defer func() {
+		if err != nil {
+			free()
+		}
+	}()
 	var refs []plumbing.Hash
 	var zr io.ReadCloser
 	buf := make([]byte, 32<<10)
@@ -109,7 +116,7 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 		off := c.n
 		h, err := readEntryHeader(c, off, bad)
 		if err != nil {
-			return nil, nil, plumbing.ZeroHash, err
+			return nil, nil, plumbing.ZeroHash, nil, err
 		}
 		e := indexedEntry{off: off, typ: h.typ, base: -1}
 		size := h.size
@@ -118,7 +125,7 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 			// Entries are in offset order: the base is one before.
 			i, ok := slices.BinarySearchFunc(entries, h.baseOff, func(e indexedEntry, off int64) int { return cmp.Compare(e.off, off) })
 			if !ok {
-				return nil, nil, plumbing.ZeroHash, bad(off, "delta base offset %d is not an entry", h.baseOff)
+				return nil, nil, plumbing.ZeroHash, nil, bad(off, "delta base offset %d is not an entry", h.baseOff)
 			}
 			e.base = int32(i)
 		case plumbing.REFDeltaObject:
@@ -131,7 +138,7 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 			err = zr.(zlib.Resetter).Reset(c, nil)
 		}
 		if err != nil {
-			return nil, nil, plumbing.ZeroHash, bad(e.off, "%v", err)
+			return nil, nil, plumbing.ZeroHash, nil, bad(e.off, "%v", err)
 		}
 		whole := e.typ != plumbing.OFSDeltaObject && e.typ != plumbing.REFDeltaObject
 		var dst io.Writer = io.Discard
@@ -142,7 +149,7 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 		}
 		n, err := io.CopyBuffer(dst, zr, buf)
 		if err != nil || n != size {
-			return nil, nil, plumbing.ZeroHash, bad(e.off, "inflate: %d bytes of %d: %v", n, size, err)
+			return nil, nil, plumbing.ZeroHash, nil, bad(e.off, "inflate: %d bytes of %d: %v", n, size, err)
 		}
 		if whole {
 			e.hash = named.Sum()
@@ -152,19 +159,19 @@ func scanPack(f *os.File, path string) ([]indexedEntry, []plumbing.Hash, plumbin
 	end := c.n
 	var trailer plumbing.Hash
 	if _, err := io.ReadFull(c, trailer[:]); err != nil {
-		return nil, nil, plumbing.ZeroHash, bad(end, "no checksum")
+		return nil, nil, plumbing.ZeroHash, nil, bad(end, "no checksum")
 	}
 	if _, err := c.ReadByte(); err == nil {
-		return nil, nil, plumbing.ZeroHash, bad(c.n, "data after the checksum")
+		return nil, nil, plumbing.ZeroHash, nil, bad(c.n, "data after the checksum")
 	}
 	sum, err := checksumPack(f, entries, end)
 	if err != nil {
-		return nil, nil, sum, err
+		return nil, nil, sum, nil, err
 	}
 	if sum != trailer {
-		return nil, nil, sum, bad(end, "checksum mismatch (truncated or overwritten)")
+		return nil, nil, sum, nil, bad(end, "checksum mismatch (truncated or overwritten)")
 	}
-	return entries, refs, sum, nil
+	return entries, refs, sum, free, nil
 }
 
 // checksumPack reads the pack again, in order: its SHA-1 up to end, and

@@ -32,31 +32,51 @@ func TestIndexPackWritesWhatGitWrites(t *testing.T) {
 			t.Parallel()
 			dir := historyRepo(t, 60)
 			run(t, dir, tc.repack...)
-			idxPath := globT(t, dir, "objects/pack/*.idx")[0]
-			want, err := os.ReadFile(idxPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			noExternal := func(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
-				t.Errorf("asked for %s outside the pack", h)
-				return 0, nil, plumbing.ErrObjectNotFound
-			}
-			entries, sum, err := indexPack(strings.TrimSuffix(idxPath, ".idx")+".pack", noExternal)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var idx bytes.Buffer
-			if err := encodeIndex(&idx, entries, sum); err != nil {
-				t.Fatal(err)
-			}
-			got := idx.Bytes()
-			if !strings.Contains(idxPath, sum.String()) {
-				t.Errorf("pack checksum %s, the pack is %s", sum, idxPath)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("index of %d bytes differs from git's of %d bytes", len(got), len(want))
-			}
+			checkIndexAsGit(t, globT(t, dir, "objects/pack/*.idx")[0])
 		})
+	}
+}
+
+// A pack of more than 64 KiB of entries has them off the Go heap while it
+// is indexed (entryArray), and its index is still git's.
+func TestIndexPackOfManyObjects(t *testing.T) {
+	t.Parallel()
+	dir := historyRepo(t, 600)
+	run(t, dir, "gc", "-q")
+	idx := globT(t, dir, "objects/pack/*.idx")[0]
+	objects, deltas := packLayout(t, dir)
+	if uintptr(len(objects))*unsafe.Sizeof(indexedEntry{}) < 64<<10 || deltas == 0 {
+		t.Fatalf("%d objects, %d deltas: want more than 64 KiB of entries, and deltas", len(objects), deltas)
+	}
+	checkIndexAsGit(t, idx)
+}
+
+// checkIndexAsGit indexes the pack of the index git wrote at idxPath, a
+// pack without a delta on an object outside it, and wants the same index.
+func checkIndexAsGit(t *testing.T, idxPath string) {
+	t.Helper()
+	want, err := os.ReadFile(idxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noExternal := func(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+		t.Errorf("asked for %s outside the pack", h)
+		return 0, nil, plumbing.ErrObjectNotFound
+	}
+	entries, sum, release, err := indexPack(strings.TrimSuffix(idxPath, ".idx")+".pack", noExternal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if !strings.Contains(idxPath, sum.String()) {
+		t.Errorf("pack checksum %s, the pack is %s", sum, idxPath)
+	}
+	var idx bytes.Buffer
+	if err := encodeIndex(&idx, entries, sum); err != nil {
+		t.Fatal(err)
+	}
+	if got := idx.Bytes(); !bytes.Equal(got, want) {
+		t.Fatalf("index of %d bytes differs from git's of %d bytes", len(got), len(want))
 	}
 }
 
@@ -78,7 +98,7 @@ func TestIndexPackRefusesDamage(t *testing.T) {
 		if err := os.WriteFile(p, damaged, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := indexPack(p, func(plumbing.Hash) (plumbing.ObjectType, []byte, error) { return 0, nil, plumbing.ErrObjectNotFound })
+		err := indexDamaged(p)
 		if err == nil || !isStorageDamage(err) || !strings.Contains(err.Error(), "pack-damaged.pack") {
 			t.Errorf("%s: %v, want a malformed pack error naming it", name, err)
 		}
@@ -183,7 +203,7 @@ func ofsDelta(off, base int, content string) []byte {
 }
 
 func indexDamaged(path string) error {
-	_, _, err := indexPack(path, func(plumbing.Hash) (plumbing.ObjectType, []byte, error) { return 0, nil, plumbing.ErrObjectNotFound })
+	_, _, _, err := indexPack(path, func(plumbing.Hash) (plumbing.ObjectType, []byte, error) { return 0, nil, plumbing.ErrObjectNotFound })
 	return err
 }
 
@@ -238,10 +258,11 @@ func TestIndexPackBoundsDeltaChains(t *testing.T) {
 		base := plumbing.ComputeHash(plumbing.BlobObject, []byte("ab"))
 		delta := []byte{2, 2, 2, 'a', 'b'}
 		same := packed(append(packEntryHeader(plumbing.REFDeltaObject, int64(len(delta))), base[:]...), delta)
-		entries, _, err := indexPack(testPack(t, "pack-same.pack", 2, blob, same), nil)
+		entries, _, release, err := indexPack(testPack(t, "pack-same.pack", 2, blob, same), nil)
 		if err != nil || len(entries) != 2 || entries[0].hash != base || entries[1].hash != base {
-			t.Errorf("%v, %+v; want both entries named %s", err, entries, base)
+			t.Fatalf("%v, %+v; want both entries named %s", err, entries, base)
 		}
+		release()
 	})
 }
 
@@ -258,7 +279,7 @@ func FuzzIndexPack(f *testing.F) {
 	f.Add(uint32(1), refDelta)
 	f.Fuzz(func(t *testing.T, count uint32, body []byte) {
 		path := testPack(t, "pack-fuzz.pack", count, body)
-		entries, sum, err := indexPack(path, func(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+		entries, sum, release, err := indexPack(path, func(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 			if h == base {
 				return plumbing.BlobObject, []byte("ab"), nil
 			}
@@ -270,6 +291,7 @@ func FuzzIndexPack(f *testing.F) {
 			}
 			return
 		}
+		defer release()
 		var idx bytes.Buffer
 		if err := encodeIndex(&idx, entries, sum); err != nil {
 			t.Fatal(err)

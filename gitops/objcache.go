@@ -299,18 +299,19 @@ func (w *fetchedPack) Close() error {
 	if err != nil || st.Size() == 0 {
 		return err
 	}
-	entries, sum, err := indexPack(tmp, w.s.disk.read)
+	entries, sum, release, err := indexPack(tmp, w.s.disk.read)
 	if err != nil {
 		return fmt.Errorf("index the fetched pack: %w", err)
 	}
 	name := filepath.Join(w.s.dir, "objects", "pack", "pack-"+sum.String())
-	if err := os.Chmod(tmp, 0o444); err != nil {
-		return err
+	err = os.Chmod(tmp, 0o444)
+	if err == nil {
+		err = os.Rename(tmp, name+".pack")
 	}
-	if err := os.Rename(tmp, name+".pack"); err != nil {
-		return err
+	if err == nil {
+		err = writeFileAtomicFunc(name+".idx", func(w io.Writer) error { return encodeIndex(w, entries, sum) })
 	}
-	err = writeFileAtomicFunc(name+".idx", func(w io.Writer) error { return encodeIndex(w, entries, sum) })
+	release()
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,8 @@ func TestBaseCacheBoundsTheHeap(t *testing.T) {
 
 // So does the object cache.
 func TestObjectCacheBoundsTheHeap(t *testing.T) {
-	c := &objectCache{lru: lru[plumbing.Hash, *storedObject]{max: 4 << 20}}
+	c := newObjectCache()
+	c.contents.max = 4 << 20
 	before := heapAlloc()
 	for i := range 200_000 {
 		var h plumbing.Hash
@@ -45,9 +46,9 @@ func TestObjectCacheBoundsTheHeap(t *testing.T) {
 		c.put(&storedObject{hash: h, typ: plumbing.BlobObject, data: make([]byte, 40)})
 	}
 	held := heapAlloc() - before
-	t.Logf("%.1f MiB of heap in %d objects", float64(held)/(1<<20), c.lru.order.Len())
-	if held > c.lru.max*5/4 {
-		t.Errorf("a cache of %d MiB holds %.1f MiB of heap", c.lru.max>>20, float64(held)/(1<<20))
+	t.Logf("%.1f MiB of heap in %d objects", float64(held)/(1<<20), c.contents.order.Len())
+	if held > c.contents.max*5/4 {
+		t.Errorf("a cache of %d MiB holds %.1f MiB of heap", c.contents.max>>20, float64(held)/(1<<20))
 	}
 	runtime.KeepAlive(c)
 }
@@ -58,4 +59,27 @@ func heapAlloc() int {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int(m.HeapAlloc)
+}
+
+// A walk of a long history, each commit read once, does not push the trees
+// and files out of the object cache.
+func TestObjectCacheKeepsTreesThroughAWalk(t *testing.T) {
+	t.Parallel()
+	c := newObjectCache()
+	tree := &storedObject{hash: plumbing.Hash{1}, typ: plumbing.TreeObject, data: []byte("100644 a\x00")}
+	c.put(tree)
+	var last plumbing.Hash
+	for i := range 200_000 {
+		binary.BigEndian.PutUint32(last[1:], uint32(i))
+		c.put(&storedObject{hash: last, typ: plumbing.CommitObject, data: make([]byte, 250)})
+	}
+	if o, ok := c.get(tree.hash); !ok || o != tree {
+		t.Error("the tree is gone after a walk of 200,000 commits")
+	}
+	if o, ok := c.get(last); !ok || o.typ != plumbing.CommitObject {
+		t.Error("the last commit read is not kept")
+	}
+	if c.commits.used > c.commits.max {
+		t.Errorf("commits take %d bytes of %d", c.commits.used, c.commits.max)
+	}
 }

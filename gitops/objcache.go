@@ -41,7 +41,7 @@ type cachedStorage struct {
 }
 
 func newCachedStorage(s *filesystem.Storage, dir string, log logr.Logger) *cachedStorage {
-	return &cachedStorage{Storage: s, dir: dir, log: log, objects: &objectCache{lru: lru[plumbing.Hash, *storedObject]{max: 32 << 20}}, disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
+	return &cachedStorage{Storage: s, dir: dir, log: log, objects: newObjectCache(), disk: newObjectStore(dir), pending: map[plumbing.Hash]*packedObject{}, contents: contentCache{max: 4 << 20}}
 }
 
 // pendingObject returns the pending object h as an object, or nil.
@@ -90,11 +90,26 @@ func (s *cachedStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 	return o, nil
 }
 
-// objectCache keeps the objects read last, up to 32 MiB with their
-// bookkeeping ([lru]); it is safe for concurrent use.
+// objectCache keeps the objects read last, with their bookkeeping
+// ([lru]): commits up to 32 MiB, trees and files up to maxContentBytes,
+// apart, so that a walk of a long history, which reads each commit once,
+// does not push out the trees and files passes and pages read again and
+// again. It is safe for concurrent use.
 type objectCache struct {
-	mu  sync.Mutex
-	lru lru[plumbing.Hash, *storedObject]
+	mu       sync.Mutex
+	commits  lru[plumbing.Hash, *storedObject]
+	contents lru[plumbing.Hash, *storedObject]
+}
+
+// maxContentBytes bounds the trees and files kept: `describe` of 5,000
+// canaries reads 5,000 apps' trees and Canary files, three times in the
+// benchmark, and took 2.2 s with 32 MiB, 1.1 s with 64.
+const maxContentBytes = 64 << 20
+
+func newObjectCache() *objectCache {
+	c := &objectCache{}
+	c.commits.max, c.contents.max = 32<<20, maxContentBytes
+	return c
 }
 
 // objectOverhead is what keeping an object costs besides its bytes, as
@@ -106,13 +121,20 @@ const objectOverhead = 300
 func (c *objectCache) get(h plumbing.Hash) (*storedObject, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.get(h)
+	if o, ok := c.contents.get(h); ok {
+		return o, true
+	}
+	return c.commits.get(h)
 }
 
 func (c *objectCache) put(o *storedObject) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lru.put(o.hash, o, cap(o.data)+objectOverhead)
+	l := &c.contents
+	if o.typ == plumbing.CommitObject {
+		l = &c.commits
+	}
+	l.put(o.hash, o, cap(o.data)+objectOverhead)
 }
 
 // SetEncodedObject keeps a new object in memory, compressed as a pack

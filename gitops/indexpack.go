@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"crypto/sha1"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -96,9 +97,9 @@ func scanPack(f *os.File, path string) (_ []indexedEntry, _ []plumbing.Hash, _ p
 		return nil, nil, plumbing.ZeroHash, nil, bad(4, "version %d", v)
 	}
 	count := binary.BigEndian.Uint32(head[8:])
-	// The header's count is not trusted with memory: an entry takes at
-	// least 3 bytes (a header byte and a zlib stream of 2), so the file's
-	// size bounds how many it holds.
+	// The header's count is not trusted with memory: an entry takes more
+	// than 3 bytes (a header byte and a zlib stream of at least 7), so the
+	// file's size bounds how many it holds.
 	capacity := int64(count)
 	if st, err := f.Stat(); err == nil {
 		capacity = min(capacity, st.Size()/3)
@@ -249,12 +250,9 @@ func resolveDeltas(p *packFile, entries []indexedEntry, refs []plumbing.Hash, ex
 		}
 		return nil
 	}
+	errFound := errors.New("found")
 	hasChildren := func(index int32, name plumbing.Hash) bool {
-		if lo := offChildren(index); lo < len(byOff) && entries[byOff[lo]].base == index {
-			return true
-		}
-		lo := refChildren(name)
-		return lo < len(byRef) && refs[entries[byRef[lo]].base] == name
+		return children(index, name, func(int32) error { return errFound }) == errFound
 	}
 	resolved := 0
 	// descend resolves the deltas based on the object at index (or outside
